@@ -1,0 +1,49 @@
+/**
+ * @audit-trail/core: request context, diffs and value encoding, entry writing and the SQL
+ * migrations shared by every audit-trail plugin.
+ */
+export { runWithAuditContext, getAuditContext, mergeAuditContexts } from './context/audit-context.js'
+export type { Actor, AuditContext } from './context/audit-context.js'
+
+export {
+  encodeValue,
+  decodeValue,
+  encodedEqual,
+  capValueSize,
+  canonicalDecimal,
+  encodeJson,
+  JSON_NULL,
+  DEFAULT_MAX_VALUE_BYTES,
+} from './diff/encode-value.js'
+export type { EncodedValue, ValueKind, TruncatedMarker } from './diff/encode-value.js'
+export {
+  diffRows,
+  REDACTED,
+  DEFAULT_IGNORED_COLUMNS,
+  DEFAULT_TOGGLE_COLUMNS,
+  DEFAULT_REDACT_PATTERN,
+} from './diff/diff-rows.js'
+export type { Row, Changes, RowAction, EntryAction, ColumnRules, RowDiff } from './diff/diff-rows.js'
+
+export type { AuditExecutor } from './writer/executor.js'
+export type { ActivityLogRow, ActorType, EntrySource } from './writer/activity-log-row.js'
+export { contextColumns, cleanText, MAX_CONTEXT_TEXT } from './writer/context-columns.js'
+export { writeEntries, INSERT_ENTRIES_SQL } from './writer/write-entries.js'
+
+export { AuditRecorder } from './plugin/audit-recorder.js'
+export type { AuditedModel, RowChange } from './plugin/audit-recorder.js'
+export type { AuditPluginOptions, ModelAuditOptions, ModelDescriptor } from './plugin/plugin-options.js'
+export { formatResourceId } from './plugin/resource-id.js'
+
+export { applyMigrations } from './migrate/apply-migrations.js'
+export type { ApplyMigrationsOptions, ApplyMigrationsResult } from './migrate/apply-migrations.js'
+export { sqlDirectory, readMigrations } from './migrate/sql-directory.js'
+export type { MigrationFile } from './migrate/sql-directory.js'
+
+export {
+  AuditTrailError,
+  MissingAuditContextError,
+  AuditConfigurationError,
+  InvalidArgumentError,
+  MigrationError,
+} from './errors.js'

@@ -1,0 +1,82 @@
+import { createHash } from 'node:crypto'
+import pg from 'pg'
+import { MigrationError } from '../errors.js'
+import type { AuditExecutor } from '../writer/executor.js'
+import { readMigrations } from './sql-directory.js'
+
+export interface ApplyMigrationsOptions {
+  /** Also run `audit_trail.grant_app_role(appRole)`. Default: no grant. */
+  appRole?: string
+  /** Folder of the migrations. Default: the `sql/` shipped with this package. */
+  directory?: string
+}
+
+export interface ApplyMigrationsResult {
+  /** Every migration file, in the order applied. */
+  applied: string[]
+}
+
+/**
+ * Applies every `sql/` migration in order, in one transaction, under an advisory lock so that
+ * two processes migrating at once wait for each other. The files are idempotent, so applying
+ * them again is safe and changes nothing. `target` is a connection string or one dedicated
+ * connection (a `pg` Client or PoolClient, not a Pool: the transaction needs one session).
+ *
+ * @example
+ * await applyMigrations(process.env.DATABASE_URL!, { appRole: 'app' })
+ */
+export async function applyMigrations(
+  target: string | AuditExecutor,
+  options: ApplyMigrationsOptions = {},
+): Promise<ApplyMigrationsResult> {
+  if (typeof target === 'string') {
+    const client = new pg.Client({ connectionString: target })
+    try {
+      await client.connect()
+    } catch (error) {
+      throw new MigrationError(`audit-trail: cannot connect to the database: ${(error as Error).message}`, {
+        cause: error,
+      })
+    }
+    try {
+      return await applyMigrations(client, options)
+    } finally {
+      await client.end()
+    }
+  }
+  const files = readMigrations(options.directory)
+  const applied: string[] = []
+  await target.query('BEGIN')
+  try {
+    await target.query("SELECT pg_advisory_xact_lock(hashtext('audit_trail.migrate'))")
+    for (const file of files) {
+      try {
+        await target.query(file.sql)
+      } catch (error) {
+        throw new MigrationError(`audit-trail: migration ${file.name} failed: ${(error as Error).message}`, {
+          cause: error,
+        })
+      }
+      const checksum = createHash('sha256').update(file.sql).digest('hex')
+      await target.query(
+        `INSERT INTO audit_trail.schema_migrations (name, checksum) VALUES ($1, $2)
+         ON CONFLICT (name) DO UPDATE SET checksum = EXCLUDED.checksum, applied_at = now()
+         WHERE schema_migrations.checksum IS DISTINCT FROM EXCLUDED.checksum`,
+        [file.name, checksum],
+      )
+      applied.push(file.name)
+    }
+    if (options.appRole !== undefined) {
+      try {
+        await target.query('SELECT audit_trail.grant_app_role($1)', [options.appRole])
+      } catch (error) {
+        throw new MigrationError(`audit-trail: ${(error as Error).message}`, { cause: error })
+      }
+    }
+    await target.query('COMMIT')
+  } catch (error) {
+    await target.query('ROLLBACK').catch(() => undefined)
+    throw error
+  }
+  return { applied }
+}

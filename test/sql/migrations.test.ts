@@ -1,0 +1,126 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { applyMigrations, readMigrations } from '@audit-trail/core'
+import { createTestDatabase, type TestDatabase } from '../support/test-database.js'
+
+let db: TestDatabase
+
+beforeAll(async () => {
+  db = await createTestDatabase({ migrate: false })
+})
+afterAll(async () => {
+  await db?.drop()
+})
+
+/** Everything the migrations define, as text, to compare before and after a second apply. */
+async function catalogSnapshot(): Promise<string> {
+  const parts = await Promise.all([
+    db.query(`SELECT table_name, column_name, data_type, column_default, is_nullable, is_identity, identity_generation
+              FROM information_schema.columns WHERE table_schema = 'audit_trail' ORDER BY 1, ordinal_position`),
+    db.query(`SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = 'audit_trail' ORDER BY 1`),
+    db.query(`SELECT tgname, tgenabled, tgtype, pg_get_triggerdef(t.oid) AS def FROM pg_trigger t
+              JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+              WHERE n.nspname = 'audit_trail' AND NOT t.tgisinternal ORDER BY 1`),
+    db.query(`SELECT p.proname, pg_get_functiondef(p.oid) AS def, p.proacl::text AS acl FROM pg_proc p
+              JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = 'audit_trail' ORDER BY 1`),
+    db.query(`SELECT conname, pg_get_constraintdef(oid) AS def FROM pg_constraint
+              WHERE connamespace = 'audit_trail'::regnamespace ORDER BY 1`),
+    db.query(`SELECT relname, relacl::text AS acl FROM pg_class WHERE relnamespace = 'audit_trail'::regnamespace ORDER BY 1`),
+    db.query(`SELECT name, checksum, applied_at FROM audit_trail.schema_migrations ORDER BY name`),
+  ])
+  return JSON.stringify(parts)
+}
+
+describe('sql/ migrations', () => {
+  it('are numbered files applied in order', () => {
+    const names = readMigrations().map((file) => file.name)
+    expect(names.slice(0, 2)).toEqual(['001_activity_log.sql', '002_append_only.sql'])
+    expect([...names].sort()).toEqual(names)
+  })
+
+  it('create the activity log exactly as SPEC.md lists it', async () => {
+    const { applied } = await applyMigrations(db.url)
+    expect(applied).toEqual(readMigrations().map((file) => file.name))
+    const columns = await db.query<{ column_name: string; data_type: string; is_nullable: string; column_default: string | null }>(
+      `SELECT column_name, data_type, is_nullable, column_default FROM information_schema.columns
+       WHERE table_schema = 'audit_trail' AND table_name = 'activity_log' ORDER BY ordinal_position`,
+    )
+    const byName = Object.fromEntries(columns.map((c) => [c.column_name, c]))
+    const expected: Record<string, string> = {
+      id: 'bigint',
+      created_at: 'timestamp with time zone',
+      log_name: 'text',
+      actor_type: 'text',
+      actor_id: 'text',
+      actor_name: 'text',
+      actor_email: 'text',
+      impersonator_id: 'text',
+      impersonator_name: 'text',
+      action: 'text',
+      resource_type: 'text',
+      resource_id: 'text',
+      resource_name: 'text',
+      changes: 'jsonb',
+      changed_fields: 'ARRAY',
+      description: 'text',
+      ip_address: 'inet',
+      user_agent: 'text',
+      location_id: 'text',
+      tenant_id: 'text',
+      request_id: 'text',
+      transaction_id: 'bigint',
+      source: 'text',
+      metadata: 'jsonb',
+    }
+    for (const [name, type] of Object.entries(expected)) expect(byName[name]?.data_type, name).toBe(type)
+    for (const name of ['id', 'created_at', 'log_name', 'actor_type', 'action', 'source']) {
+      expect(byName[name]?.is_nullable, name).toBe('NO')
+    }
+    expect(byName.log_name?.column_default).toBe("'backoffice'::text")
+    expect(byName.transaction_id?.column_default).toBe('txid_current()')
+  })
+
+  it('defaults transaction_id to the writing transaction and created_at to its start', async () => {
+    const client = await db.pool.connect()
+    try {
+      await client.query('BEGIN')
+      const [{ txid, now }] = (await client.query('SELECT txid_current() AS txid, now() AS now')).rows
+      const { rows } = await client.query(
+        `INSERT INTO audit_trail.activity_log (actor_type, action, source) VALUES ('system', 'login', 'manual')
+         RETURNING transaction_id, created_at`,
+      )
+      await client.query('COMMIT')
+      expect(rows[0].transaction_id).toBe(txid)
+      expect(rows[0].created_at).toEqual(now)
+    } finally {
+      client.release()
+    }
+  })
+
+  it('have the indexes the query API relies on', async () => {
+    const rows = await db.query<{ indexname: string; indexdef: string }>(
+      `SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = 'audit_trail' AND tablename = 'activity_log'`,
+    )
+    const defs = Object.fromEntries(rows.map((r) => [r.indexname, r.indexdef]))
+    expect(defs.activity_log_resource_idx).toContain('(resource_type, resource_id, id)')
+    expect(defs.activity_log_actor_idx).toContain('(actor_id, id)')
+    expect(defs.activity_log_created_at_brin).toContain('USING brin (created_at)')
+    expect(defs.activity_log_changed_fields_gin).toContain('USING gin (changed_fields)')
+    expect(defs.activity_log_location_idx).toContain('(location_id, id)')
+    expect(defs.activity_log_tenant_idx).toContain('(tenant_id, id)')
+  })
+
+  it('applied a second time change nothing', async () => {
+    const before = await catalogSnapshot()
+    await applyMigrations(db.url)
+    expect(await catalogSnapshot()).toBe(before)
+  })
+
+  it('reject values outside the allowed sets with a check violation', async () => {
+    await expect(
+      db.query(`INSERT INTO audit_trail.activity_log (actor_type, action, source) VALUES ('robot', 'login', 'manual')`),
+    ).rejects.toMatchObject({ code: '23514' })
+    await expect(
+      db.query(`INSERT INTO audit_trail.activity_log (actor_type, action, source) VALUES ('user', 'Drop Table', 'manual')`),
+    ).rejects.toMatchObject({ code: '23514' })
+  })
+})

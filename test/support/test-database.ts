@@ -1,0 +1,72 @@
+import { randomBytes } from 'node:crypto'
+import pg from 'pg'
+import { applyMigrations } from '@audit-trail/core'
+import { startEmbeddedPostgres } from './embedded-postgres.js'
+
+export interface TestDatabase {
+  /** Connection string of the fresh database. */
+  url: string
+  /** A pool on it (max 10), ended by `drop()`. */
+  pool: pg.Pool
+  /** Whether this is the embedded PGlite engine rather than a real server. */
+  embedded: boolean
+  /** Runs SQL on the fresh database and returns the rows. */
+  query<R extends Record<string, unknown> = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<R[]>
+  /** Runs SQL and returns its single row; throws when there is none. */
+  one<R extends Record<string, unknown> = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<R>
+  drop(): Promise<void>
+}
+
+/** Whether tests run on a real server (DATABASE_URL) or on embedded PGlite. */
+export const usingEmbeddedPostgres = !process.env.DATABASE_URL
+
+/**
+ * A new, uniquely named database for one test file, with `sql/` applied (unless
+ * `migrate: false`), dropped by `drop()`. On a real server it is CREATE DATABASE on the server
+ * of DATABASE_URL; without DATABASE_URL it is a fresh embedded PGlite instance.
+ */
+export async function createTestDatabase(options: { migrate?: boolean } = {}): Promise<TestDatabase> {
+  let url: string
+  let dispose: () => Promise<void>
+  if (process.env.DATABASE_URL) {
+    const adminUrl = process.env.DATABASE_URL
+    const name = `audit_trail_test_${process.pid}_${randomBytes(4).toString('hex')}`
+    const admin = new pg.Client({ connectionString: adminUrl })
+    await admin.connect()
+    await admin.query(`CREATE DATABASE ${name}`)
+    await admin.end()
+    const parsed = new URL(adminUrl)
+    parsed.pathname = `/${name}`
+    url = parsed.toString()
+    dispose = async () => {
+      const dropper = new pg.Client({ connectionString: adminUrl })
+      await dropper.connect()
+      await dropper.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
+      await dropper.end()
+    }
+  } else {
+    const embedded = await startEmbeddedPostgres()
+    url = embedded.url
+    dispose = () => embedded.stop()
+  }
+  if (options.migrate !== false) await applyMigrations(url)
+  const pool = new pg.Pool({ connectionString: url, max: 10 })
+  return {
+    url,
+    pool,
+    embedded: !process.env.DATABASE_URL,
+    async query(sql, params) {
+      const result = await pool.query(sql, params)
+      return result.rows
+    },
+    async one(sql, params) {
+      const result = await pool.query(sql, params)
+      if (result.rows.length !== 1) throw new Error(`expected one row, got ${result.rows.length}: ${sql}`)
+      return result.rows[0]
+    },
+    async drop() {
+      await pool.end()
+      await dispose()
+    },
+  }
+}

@@ -1,0 +1,20 @@
+import { fileURLToPath } from 'node:url'
+import { defineConfig } from 'vitest/config'
+
+const src = (path: string) => fileURLToPath(new URL(path, import.meta.url))
+
+export default defineConfig({
+  resolve: {
+    // Tests run against the TypeScript sources; test/build/ checks the built packages separately.
+    alias: {
+      '@audit-trail/core': src('./packages/core/src/index.ts'),
+    },
+  },
+  test: {
+    include: ['packages/*/src/**/*.test.ts', 'test/**/*.test.ts'],
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
+    // Integration files each create their own database; two workers match the CI machine's cores.
+    maxWorkers: 2,
+  },
+})

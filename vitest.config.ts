@@ -8,6 +8,9 @@ export default defineConfig({
     // Tests run against the TypeScript sources; test/build/ checks the built packages separately.
     alias: {
       '@audit-trail/core': src('./packages/core/src/index.ts'),
+      '@audit-trail/prisma': src('./packages/prisma-extension/src/index.ts'),
+      '@audit-trail/sequelize': src('./packages/sequelize-hooks/src/index.ts'),
+      '@audit-trail/mikro-orm': src('./packages/mikro-orm/src/index.ts'),
     },
   },
   test: {

@@ -1,0 +1,63 @@
+import type { AuditPluginOptions } from '@audit-trail/core'
+
+/** A client row as the suite writes it (ORM field names; the ORM maps them to columns). */
+export interface ClientInput {
+  name: string
+  email?: string | null
+  passwordHash?: string | null
+}
+
+export interface ItemInput {
+  clientId?: number | null
+  name: string
+  /** numeric(10,2), as decimal text. */
+  price: string
+  available: boolean
+  /** bigint, as decimal text. */
+  sku?: string | null
+  photo?: Buffer | null
+  attributes?: unknown
+  releasedAt?: Date | null
+}
+
+/**
+ * One ORM, opened on a database that already has sql/ and business-schema.sql applied, with
+ * the audit plugin attached. Every method uses the ORM's normal API, the way an app would.
+ * Inside `transaction(fn)`, the session passed to `fn` writes in that transaction.
+ */
+export interface OrmSession {
+  createClient(data: ClientInput): Promise<number>
+  updateClient(id: number, data: Partial<ClientInput>): Promise<void>
+  deleteClient(id: number): Promise<void>
+  createItem(data: ItemInput): Promise<number>
+  updateItem(id: number, data: Partial<ItemInput>): Promise<void>
+  deleteItem(id: number): Promise<void>
+  /** One bulk insert (createMany / bulkCreate / one flush). */
+  createItems(data: ItemInput[]): Promise<void>
+  /** One bulk update of every item of `clientId` (updateMany / Model.update / nativeUpdate ...). Returns the row count. */
+  setPriceOfClientItems(clientId: number, price: string): Promise<number>
+  /** One bulk delete of every item of `clientId`. Returns the row count. */
+  deleteClientItems(clientId: number): Promise<number>
+  upsertSetting(key: string, value: unknown): Promise<void>
+  createTranslation(itemId: number, locale: string, title: string): Promise<void>
+  updateTranslation(itemId: number, locale: string, title: string): Promise<void>
+  /** Creates a client and its items in one ORM call (nested create / include / cascade persist). */
+  createClientWithItems(client: ClientInput, items: ItemInput[]): Promise<number>
+  /** Runs `fn` in the ORM's own transaction (interactive / managed / em.transactional); a throw rolls back. */
+  transaction<T>(fn: (tx: OrmSession) => Promise<T>): Promise<T>
+}
+
+export interface OpenedOrm {
+  session: OrmSession
+  close(): Promise<void>
+}
+
+export interface BehaviourDriver {
+  /** Shown in test names: 'prisma', 'sequelize', 'mikro-orm'. */
+  name: string
+  /**
+   * Opens the ORM on `url` with the plugin attached using `options`. Model names in `options`
+   * are Client, Item, Setting, Coupon, ItemTranslation. `poolSize` bounds its connection pool.
+   */
+  open(args: { url: string; options: AuditPluginOptions; poolSize?: number }): Promise<OpenedOrm>
+}

@@ -21,7 +21,7 @@ export function defineBehaviourSuite(driver: BehaviourDriver): void {
     const options: AuditPluginOptions = {
       models: {
         Client: { resourceType: 'client', name: 'name' },
-        Item: { resourceType: 'item', name: (row) => (row.name as string) ?? null },
+        Item: { resourceType: 'item', name: 'name' },
         Setting: { resourceType: 'setting', name: 'key' },
         Coupon: { resourceType: 'coupon', name: 'code' },
       },

@@ -47,3 +47,12 @@ export {
   InvalidArgumentError,
   MigrationError,
 } from './errors.js'
+
+export { SET_AUDIT_CONTEXT_SQL, auditContextSetting, handOffAuditContext } from './capture/context-handoff.js'
+export {
+  loadCapturedTables,
+  enableCapture,
+  disableCapture,
+  ENABLE_CAPTURE_SQL,
+} from './capture/captured-tables.js'
+export type { CaptureOptions } from './capture/captured-tables.js'

@@ -20,7 +20,7 @@ describe('diffRows', () => {
         price: { old: null, new: '12.50' },
         available: { old: null, new: true },
       },
-      changedFields: ['id', 'name', 'price', 'available'],
+      changedFields: ['available', 'id', 'name', 'price'],
     })
   })
 
@@ -89,7 +89,7 @@ describe('diffRows', () => {
       rules: rules(),
     })
     expect(diff?.action).toBe('updated')
-    expect(diff?.changedFields).toEqual(['price', 'available'])
+    expect(diff?.changedFields).toEqual(['available', 'price'])
   })
 
   it('a toggle column set to null is a plain update', () => {

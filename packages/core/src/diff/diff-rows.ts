@@ -33,6 +33,7 @@ export interface ColumnRules {
 export interface RowDiff {
   action: EntryAction
   changes: Changes
+  /** Keys of `changes`, sorted. */
   changedFields: string[]
 }
 
@@ -73,6 +74,9 @@ export function diffRows(args: {
     changedFields.push(column)
   }
 
+  // Sorted by code unit, like the capture trigger's ORDER BY ... COLLATE "C", so every path
+  // writes the same array whatever column order its ORM uses.
+  changedFields.sort()
   if (action === 'updated') {
     if (changedFields.length === 0) return null
     if (changedFields.length === 1 && rules.toggle(changedFields[0]!)) {

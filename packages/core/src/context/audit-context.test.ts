@@ -40,6 +40,26 @@ describe('runWithAuditContext', () => {
     })
   })
 
+  it('starts a lazy thenable returned from the callback inside the context', async () => {
+    // Like a PrismaPromise: nothing runs until someone calls then().
+    let seen: string | undefined
+    const lazy = {
+      then(resolve: (value: string) => void) {
+        seen = getAuditContext()?.actor?.id
+        resolve('done')
+      },
+    }
+    const result = runWithAuditContext({ actor: { id: 'u-lazy' } }, () => lazy)
+    expect(seen).toBe('u-lazy')
+    await expect(result).resolves.toBe('done')
+  })
+
+  it('returns native promises and plain values as they are', async () => {
+    const promise = Promise.resolve(1)
+    expect(runWithAuditContext({}, () => promise)).toBe(promise)
+    expect(runWithAuditContext({}, () => 42)).toBe(42)
+  })
+
   it('the context cannot be mutated by the code it wraps', () => {
     runWithAuditContext({ actor: { id: 'u1' } }, () => {
       const ctx = getAuditContext() as { actor?: unknown }

@@ -48,7 +48,24 @@ const storage: AsyncLocalStorage<Readonly<AuditContext>> =
 export function runWithAuditContext<T>(ctx: AuditContext, fn: () => T): T {
   const outer = storage.getStore()
   const merged = outer ? mergeAuditContexts(outer, ctx) : withoutUndefined(ctx)
-  return storage.run(Object.freeze(merged), fn)
+  return storage.run(Object.freeze(merged), () => startLazyThenable(fn()))
+}
+
+/**
+ * Some query builders return lazy thenables that run only when awaited (a PrismaPromise starts
+ * its query on `.then`). Returned from the callback and awaited outside, they would run outside
+ * the context. Subscribing here, inside the scope, starts them with the context. Native
+ * promises are returned as they are.
+ */
+function startLazyThenable<T>(result: T): T {
+  if (result instanceof Promise || result === null || (typeof result !== 'object' && typeof result !== 'function')) {
+    return result
+  }
+  const then = (result as { then?: unknown }).then
+  if (typeof then !== 'function') return result
+  return new Promise((resolve, reject) => {
+    then.call(result, resolve, reject)
+  }) as T
 }
 
 /** The audit context of the current async call chain, or `undefined` outside any. */

@@ -1,0 +1,205 @@
+import {
+  AuditRecorder,
+  getAuditContext,
+  mergeAuditContexts,
+  writeEntries,
+  type ActivityLogRow,
+  type AuditContext,
+  type AuditedModel,
+  type RowChange,
+} from '@audit-trail/core'
+import type {
+  ChangeSet,
+  EntityManager,
+  EntityMetadata,
+  EventSubscriber,
+  FlushEventArgs,
+  MikroORM,
+  TransactionEventArgs,
+  UnitOfWork,
+} from '@mikro-orm/core'
+import { auditContextOfEntityManager } from './audit-fork-options.js'
+import { entityColumns, snapshotRow, type EntityColumns } from './entity-columns.js'
+import type { MikroOrmAuditOptions } from './mikro-orm-audit-options.js'
+import { NativeWriteGuard, type GuardedDriver } from './native-write-guard.js'
+import { isKyselyLike, transactionExecutor, type KyselyLike } from './transaction-executor.js'
+
+/** One audited change set seen in onFlush, completed with generated keys when it is written. */
+interface CapturedChange {
+  readonly model: AuditedModel
+  readonly columns: EntityColumns
+  readonly action: RowChange['action']
+  readonly changeSet: ChangeSet<object>
+  /** The row before the flush (updates, deletes), taken before MikroORM replaces its snapshot. */
+  readonly before: Readonly<Record<string, unknown>> | null
+}
+
+interface PendingFlush {
+  readonly changes: readonly CapturedChange[]
+  readonly context: AuditContext | undefined
+}
+
+interface WrappedEntity {
+  __originalEntityData?: Record<string, unknown>
+  getPrimaryKey(): unknown
+}
+
+/**
+ * Records every create, update and delete that `em.flush()` writes (cascades and collection
+ * changes included) in `audit_trail.activity_log`, in the flush's own transaction, plus
+ * `em.nativeUpdate` / `em.nativeDelete`. Writes that bypass the unit of work otherwise are
+ * rejected on audited tables (see `unauditedWrites`).
+ *
+ * @example
+ * ```ts
+ * import { AuditSubscriber } from '@audit-trail/mikro-orm'
+ * const audit = new AuditSubscriber({ models: { Item: { resourceType: 'item', name: 'name' } } })
+ * const orm = await MikroORM.init({ ...config, subscribers: [audit], extensions: [audit] })
+ * ```
+ */
+export class AuditSubscriber implements EventSubscriber {
+  readonly recorder: AuditRecorder
+  private readonly contextFromEm: MikroOrmAuditOptions['contextFromEntityManager']
+  private readonly guard: NativeWriteGuard
+  private readonly pending = new WeakMap<UnitOfWork, PendingFlush>()
+  private checkedModels = false
+
+  constructor(options: MikroOrmAuditOptions = {}) {
+    const { contextFromEntityManager, unauditedWrites, ...shared } = options
+    this.recorder = new AuditRecorder(shared)
+    this.contextFromEm = contextFromEntityManager ?? auditContextOfEntityManager
+    if (unauditedWrites !== undefined && unauditedWrites !== 'reject' && unauditedWrites !== 'allow') {
+      throw new TypeError(`audit-trail: unauditedWrites must be 'reject' or 'allow', got ${String(unauditedWrites)}.`)
+    }
+    this.guard = new NativeWriteGuard({
+      recorder: this.recorder,
+      rejectUnaudited: unauditedWrites !== 'allow',
+      contextFor: (em, model, operation) => this.contextFor(em, model, operation),
+    })
+  }
+
+  /**
+   * MikroORM extension hook (`extensions: [subscriber]`), called while the ORM is constructed:
+   * guards native writes from the first query on, not only from the first flush.
+   */
+  register(orm: Pick<MikroORM, 'driver'>): void {
+    this.guard.install(orm.driver as unknown as GuardedDriver)
+  }
+
+  async onFlush(args: FlushEventArgs): Promise<void> {
+    const { em, uow } = args
+    if (!this.checkedModels) {
+      this.recorder.assertKnownModels([...em.getMetadata().getAll().values()].map((meta) => meta.className))
+      this.checkedModels = true
+    }
+    this.guard.install(em.getDriver() as unknown as GuardedDriver)
+    const changes: CapturedChange[] = []
+    let context: AuditContext | undefined
+    let contextRead = false
+    for (const changeSet of uow.getChangeSets() as Array<ChangeSet<object>>) {
+      this.guard.trust(changeSet.payload)
+      const columns = entityColumns(changeSet.meta as EntityMetadata)
+      const model = this.recorder.model(columns.descriptor)
+      if (!model) continue
+      const action = actionOf(changeSet)
+      // Read (and, with requireContext, enforce) the context here: onFlush runs before MikroORM
+      // opens the flush transaction, so a rejection leaves nothing written.
+      if (!contextRead) {
+        context = this.contextFor(em, changeSet.meta.className, action === 'created' ? 'create' : action === 'updated' ? 'update' : 'delete')
+        contextRead = true
+      }
+      const snapshot = action === 'created' ? null : (changeSet.originalEntity ?? wrapped(changeSet.entity).__originalEntityData ?? null)
+      const before = snapshot ? snapshotRow(columns, snapshot as Record<string, unknown>, { fill: action === 'deleted', keyOf }) : null
+      changes.push({ model, columns, action, changeSet, before })
+    }
+    if (changes.length > 0) this.pending.set(uow, { changes, context })
+    else this.pending.delete(uow)
+  }
+
+  /** The flush's own transaction when MikroORM opened one for it: write before it commits. */
+  async beforeTransactionCommit(args: TransactionEventArgs): Promise<void> {
+    const pending = args.uow ? this.pending.get(args.uow) : undefined
+    if (!pending || !args.uow || !isKyselyLike(args.transaction)) return
+    this.pending.delete(args.uow)
+    await this.write(pending, args.transaction)
+  }
+
+  /** A flush inside `em.transactional` / `em.begin()`: the caller's transaction is still open here. */
+  async afterFlush(args: FlushEventArgs): Promise<void> {
+    const pending = this.pending.get(args.uow)
+    if (!pending) return
+    this.pending.delete(args.uow)
+    const transaction = args.em.getTransactionContext()
+    // Without a transaction (implicitTransactions: false) MikroORM autocommits each statement;
+    // the entries then follow in their own statement.
+    const target = isKyselyLike(transaction) ? transaction : (args.em.getConnection('write') as unknown as { getClient(): KyselyLike }).getClient()
+    await this.write(pending, target)
+  }
+
+  afterTransactionRollback(args: TransactionEventArgs): void {
+    if (args.uow) this.pending.delete(args.uow)
+  }
+
+  /** The context of a write by `em`: runWithAuditContext's over the one attached to the EntityManager. */
+  contextFor(em: EntityManager, modelName: string, operation: string): AuditContext | undefined {
+    const fromEm = this.contextFromEm ? (this.contextFromEm({ em }) ?? undefined) : undefined
+    const fromAls = getAuditContext()
+    if (fromEm && fromAls) return mergeAuditContexts(fromEm, fromAls)
+    if (fromEm) return fromEm
+    return this.recorder.context(modelName, operation)
+  }
+
+  private async write(pending: PendingFlush, target: KyselyLike): Promise<void> {
+    const byModel = new Map<AuditedModel, RowChange[]>()
+    for (const change of pending.changes) {
+      let list = byModel.get(change.model)
+      if (!list) byModel.set(change.model, (list = []))
+      list.push(rowChange(change))
+    }
+    const rows: ActivityLogRow[] = []
+    for (const [model, changes] of byModel) rows.push(...this.recorder.entries(model, changes, pending.context))
+    // One INSERT for every entry of the flush, whatever the number of entities and models.
+    await writeEntries(transactionExecutor(target), rows)
+  }
+}
+
+/** Completes a captured change with what the database assigned: keys after insert, resolved FKs. */
+function rowChange(change: CapturedChange): RowChange {
+  const { columns, changeSet, before } = change
+  switch (change.action) {
+    case 'created':
+      return { action: 'created', before: null, after: snapshotRow(columns, changeSet.payload as Record<string, unknown>, { fill: true, keyOf }) }
+    case 'updated':
+      return {
+        action: 'updated',
+        before,
+        after: { ...before, ...snapshotRow(columns, changeSet.payload as Record<string, unknown>, { fill: false, keyOf }) },
+      }
+    default:
+      return { action: 'deleted', before, after: null }
+  }
+}
+
+function actionOf(changeSet: ChangeSet<object>): RowChange['action'] {
+  switch (changeSet.type) {
+    case 'create':
+      return 'created'
+    case 'update':
+    case 'update_early':
+      return 'updated'
+    default:
+      return 'deleted'
+  }
+}
+
+function wrapped(entity: object): WrappedEntity {
+  return (entity as { __helper: WrappedEntity }).__helper
+}
+
+/** The key of a relation value still held as an object in a snapshot (an entity or an identifier). */
+function keyOf(value: object): unknown {
+  const identifier = value as { getValue?: () => unknown }
+  if (typeof identifier.getValue === 'function') return identifier.getValue()
+  const helper = (value as { __helper?: WrappedEntity }).__helper
+  return helper ? helper.getPrimaryKey() : null
+}

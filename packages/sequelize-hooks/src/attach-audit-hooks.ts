@@ -69,6 +69,7 @@ export function attachAuditHooks(sequelize: Sequelize, options: SequelizeAuditOp
         model,
         isAudited: (called) => hooks.target(called) !== null,
         beforeOpen: (called, method) => void recorder.context(called.name, method),
+        onInstanceCall: hooks.instanceCall,
       }),
     )
   }

@@ -47,6 +47,9 @@ export class AuditHooks {
   // individualHooks, to the per-instance hooks, which are then skipped).
   private readonly bulk = new WeakMap<object, BulkState>()
   private readonly snapshots = new WeakMap<Model, Row>()
+  // The instance's previous values as they were when the app called save/destroy/restore:
+  // Sequelize's set() overwrites `_previousDataValues` when a hook sets a changed field again.
+  private readonly previous = new WeakMap<Model, Record<string, unknown>>()
 
   constructor(
     private readonly sequelize: Sequelize,
@@ -61,6 +64,17 @@ export class AuditHooks {
   }
 
   // ---- single instances ----
+
+  /** Called by the method wrappers on entry, before any hook of the app runs. */
+  instanceCall = (instance: Model): void => {
+    if (!instance.isNewRecord) this.previous.set(instance, { ...previousValues(instance) })
+  }
+
+  private previousRow(target: Target, instance: Model): Row {
+    const previous = this.previous.get(instance) ?? previousValues(instance)
+    this.previous.delete(instance)
+    return rowOf(target.columns, previous)
+  }
 
   beforeCreate = (instance: Model, options: HookOptions): void => {
     if (options[BULK_CREATED]?.has(instance)) return
@@ -92,7 +106,7 @@ export class AuditHooks {
     if (this.bulk.has(options)) return
     const target = this.target(modelOf(instance))
     if (!target) return
-    const before = rowOf(target.columns, previousValues(instance))
+    const before = this.previousRow(target, instance)
     const after = rowOf(target.columns, currentValues(instance))
     await this.record(target, options, this.recorder.context(target.model.name, 'update'), [
       { action: 'updated', before, after },
@@ -105,7 +119,7 @@ export class AuditHooks {
     if (!target) return
     this.recorder.context(target.model.name, 'destroy')
     // A paranoid destroy saves deletedAt before afterDestroy runs, which overwrites the previous values.
-    this.snapshots.set(instance, rowOf(target.columns, previousValues(instance)))
+    this.snapshots.set(instance, this.previousRow(target, instance))
   }
 
   afterDestroy = async (instance: Model, options: HookOptions): Promise<void> => {
@@ -126,7 +140,7 @@ export class AuditHooks {
     const target = this.target(modelOf(instance))
     if (!target) return
     this.recorder.context(target.model.name, 'restore')
-    this.snapshots.set(instance, rowOf(target.columns, previousValues(instance)))
+    this.snapshots.set(instance, this.previousRow(target, instance))
   }
 
   afterRestore = async (instance: Model, options: HookOptions): Promise<void> => {

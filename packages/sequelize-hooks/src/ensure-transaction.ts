@@ -41,20 +41,24 @@ export function ensureTransaction(args: {
   readonly isAudited: (model: AnyModelStatic) => boolean
   /** Runs before the transaction is opened (throws for `requireContext`). */
   readonly beforeOpen: (model: AnyModelStatic, method: string) => void
+  /** Runs first on every audited instance call with hooks, before any hook of the app. */
+  readonly onInstanceCall: (instance: Model, method: string) => void
 }): () => void {
-  const { sequelize, isAudited, beforeOpen } = args
+  const { sequelize, isAudited, beforeOpen, onInstanceCall } = args
   const restores: Array<() => void> = []
 
-  const wrap = (holder: object, name: string, optionsAt: number, modelOf: (self: unknown) => AnyModelStatic) => {
+  const wrap = (holder: object, name: string, optionsAt: number, kind: 'static' | 'instance') => {
+    const modelOf = (self: unknown) => (kind === 'static' ? self : (self as Model).constructor) as AnyModelStatic
     const original = (holder as Record<string, unknown>)[name]
     if (typeof original !== 'function') return
     const hadOwn = Object.prototype.hasOwnProperty.call(holder, name)
-    const wrapped = function (this: unknown, ...callArgs: unknown[]): unknown {
+    // async, so that a requireContext rejection is a rejected promise like every Sequelize error.
+    const wrapped = async function (this: unknown, ...callArgs: unknown[]): Promise<unknown> {
       const options = (callArgs[optionsAt] ?? {}) as CallOptions
       const model = modelOf(this)
-      if (options.hooks === false || hasTransaction(sequelize, options) || !isAudited(model)) {
-        return (original as Method).apply(this, callArgs)
-      }
+      if (options.hooks === false || !isAudited(model)) return (original as Method).apply(this, callArgs)
+      if (kind === 'instance') onInstanceCall(this as Model, name)
+      if (hasTransaction(sequelize, options)) return (original as Method).apply(this, callArgs)
       beforeOpen(model, name)
       return sequelize.transaction((transaction) => {
         const withTransaction = [...callArgs]
@@ -71,10 +75,8 @@ export function ensureTransaction(args: {
     })
   }
 
-  for (const [name, at] of STATIC_METHODS) wrap(args.model, name, at, (self) => self as AnyModelStatic)
-  for (const [name, at] of INSTANCE_METHODS) {
-    wrap(args.model.prototype, name, at, (self) => (self as Model).constructor as AnyModelStatic)
-  }
+  for (const [name, at] of STATIC_METHODS) wrap(args.model, name, at, 'static')
+  for (const [name, at] of INSTANCE_METHODS) wrap(args.model.prototype, name, at, 'instance')
   return () => {
     for (const restore of restores.reverse()) restore()
   }

@@ -33,6 +33,14 @@ CREATE TABLE IF NOT EXISTS audit_trail.captured_tables (
   enabled_at       timestamptz NOT NULL DEFAULT now()
 );
 
+-- Table shape, cached so the row trigger reads no catalog: primary key columns in key order,
+-- the encoding kind of each column that needs one, and the json/jsonb columns. Refreshed by
+-- enable_capture, by audit_trail.refresh_capture(table), and automatically after ALTER TABLE
+-- when the event trigger below could be installed (it needs a superuser).
+ALTER TABLE audit_trail.captured_tables ADD COLUMN IF NOT EXISTS key_columns text[] NOT NULL DEFAULT '{}';
+ALTER TABLE audit_trail.captured_tables ADD COLUMN IF NOT EXISTS column_kinds jsonb NOT NULL DEFAULT '{}';
+ALTER TABLE audit_trail.captured_tables ADD COLUMN IF NOT EXISTS json_columns text[] NOT NULL DEFAULT '{}';
+
 REVOKE ALL ON audit_trail.captured_tables FROM PUBLIC;
 
 CREATE OR REPLACE VIEW audit_trail.capture_catalog AS
@@ -46,83 +54,63 @@ COMMENT ON VIEW audit_trail.capture_catalog IS 'Tables whose writes are recorded
 -- UTC ISO-8601 with milliseconds, or microseconds when the value has sub-millisecond precision
 -- (JavaScript's Date cannot carry those, so values written through an ORM always have ms).
 CREATE OR REPLACE FUNCTION audit_trail.format_utc(ts timestamptz) RETURNS text
-LANGUAGE sql STABLE PARALLEL SAFE AS $$
-  SELECT to_char(ts AT TIME ZONE 'UTC',
-    CASE WHEN extract(microseconds FROM ts)::bigint % 1000 = 0
-      THEN 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"' ELSE 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"' END)
-$$;
-
--- One column value, as @audit-trail/core encodes it. `v` is to_jsonb() of the value.
-CREATE OR REPLACE FUNCTION audit_trail.encode_value(type_oid oid, v jsonb) RETURNS jsonb
-LANGUAGE sql STABLE PARALLEL SAFE AS $$
-  SELECT CASE
-    WHEN v IS NULL OR jsonb_typeof(v) = 'null' THEN 'null'::jsonb
-    WHEN type_oid = 20 THEN jsonb_build_object('$bigint', v #>> '{}')
-    WHEN type_oid = 1700 THEN
-      jsonb_build_object('$decimal', CASE WHEN jsonb_typeof(v) = 'number' THEN trim_scale((v #>> '{}')::numeric)::text ELSE v #>> '{}' END)
-    WHEN type_oid IN (1184, 1114) THEN
-      CASE WHEN v #>> '{}' IN ('infinity', '-infinity') THEN jsonb_build_object('$date', v #>> '{}')
-      ELSE jsonb_build_object('$date', audit_trail.format_utc(
-        CASE WHEN type_oid = 1184 THEN (v #>> '{}')::timestamptz ELSE ((v #>> '{}')::timestamp AT TIME ZONE 'UTC') END))
-      END
-    WHEN type_oid = 17 THEN
-      jsonb_build_object('$bytes', translate(encode(decode(substr(v #>> '{}', 3), 'hex'), 'base64'), E'\n', ''))
-    WHEN type_oid IN (700, 701) AND jsonb_typeof(v) = 'string' THEN jsonb_build_object('$number', v #>> '{}')
-    WHEN type_oid IN (114, 3802) AND jsonb_typeof(v) = 'object'
-         AND (SELECT count(*) = 1 AND bool_and(k LIKE '$%') FROM jsonb_object_keys(v) k)
-      THEN jsonb_build_object('$json', v)
-    ELSE v
-  END
-$$;
-
--- A row (to_jsonb of it) with every value encoded, typed by the table's columns.
--- json/jsonb columns holding a JSON null are told apart from SQL NULL by `null_json_columns`.
-CREATE OR REPLACE FUNCTION audit_trail.encode_row(rel oid, r jsonb, null_json_columns text[]) RETURNS jsonb
-LANGUAGE sql STABLE AS $$
-  SELECT coalesce(jsonb_object_agg(e.key,
-           CASE WHEN e.key = ANY (null_json_columns) THEN '{"$json": null}'::jsonb
-                ELSE audit_trail.encode_value(a.atttypid, e.value) END), '{}'::jsonb)
-  FROM jsonb_each(r) e
-  LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = rel AND a.attname = e.key AND NOT a.attisdropped
-$$;
-
--- Columns of type json/jsonb whose value in `rec` is a JSON null (to_jsonb shows SQL NULL and
--- JSON null alike, so each such column is looked at directly; only null-looking ones).
-CREATE OR REPLACE FUNCTION audit_trail.json_null_columns(rel oid, r jsonb, rec anyelement) RETURNS text[]
-LANGUAGE plpgsql STABLE AS $$
-DECLARE
-  col text;
-  is_sql_null boolean;
-  found_columns text[] := '{}';
+LANGUAGE plpgsql STABLE PARALLEL SAFE AS $$
 BEGIN
-  FOR col IN
-    SELECT a.attname FROM pg_catalog.pg_attribute a
-    WHERE a.attrelid = rel AND a.attnum > 0 AND NOT a.attisdropped AND a.atttypid IN (114, 3802)
-      AND jsonb_typeof(r -> a.attname::text) = 'null'
-  LOOP
-    EXECUTE format('SELECT ($1).%I IS NULL', col) INTO is_sql_null USING rec;
-    IF NOT is_sql_null THEN found_columns := found_columns || col; END IF;
-  END LOOP;
-  RETURN found_columns;
+  RETURN to_char(ts AT TIME ZONE 'UTC',
+    CASE WHEN extract(microseconds FROM ts)::bigint % 1000 = 0
+      THEN 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"' ELSE 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"' END);
 END
 $$;
 
--- Redaction and the size cap, applied to one encoded value.
+-- One column value, as @audit-trail/core encodes it. `v` is to_jsonb() of the value and `kind`
+-- the column's entry in captured_tables.column_kinds. PL/pgSQL rather than SQL: plpgsql keeps
+-- its plans for the session, a non-inlined SQL function re-plans on every call from a trigger.
+CREATE OR REPLACE FUNCTION audit_trail.encode_value(kind text, v jsonb) RETURNS jsonb
+LANGUAGE plpgsql STABLE PARALLEL SAFE AS $$
+DECLARE
+  text_value text;
+BEGIN
+  IF kind IS NULL OR v IS NULL OR jsonb_typeof(v) = 'null' THEN RETURN v; END IF;
+  text_value := v #>> '{}';
+  CASE kind
+    WHEN 'bigint' THEN RETURN jsonb_build_object('$bigint', text_value);
+    WHEN 'decimal' THEN
+      RETURN jsonb_build_object('$decimal',
+        CASE WHEN jsonb_typeof(v) = 'number' THEN trim_scale(text_value::numeric)::text ELSE text_value END);
+    WHEN 'timestamptz', 'timestamp' THEN
+      IF text_value IN ('infinity', '-infinity') THEN RETURN jsonb_build_object('$date', text_value); END IF;
+      RETURN jsonb_build_object('$date', audit_trail.format_utc(
+        CASE WHEN kind = 'timestamptz' THEN text_value::timestamptz ELSE text_value::timestamp AT TIME ZONE 'UTC' END));
+    WHEN 'bytes' THEN
+      RETURN jsonb_build_object('$bytes', translate(encode(decode(substr(text_value, 3), 'hex'), 'base64'), E'\n', ''));
+    WHEN 'float' THEN
+      IF jsonb_typeof(v) = 'string' THEN RETURN jsonb_build_object('$number', text_value); END IF;
+      RETURN v;
+    WHEN 'json' THEN
+      IF jsonb_typeof(v) = 'object' AND (SELECT count(*) = 1 AND bool_and(k LIKE '$%') FROM jsonb_object_keys(v) k) THEN
+        RETURN jsonb_build_object('$json', v);
+      END IF;
+      RETURN v;
+    ELSE
+      RETURN v;
+  END CASE;
+END
+$$;
+
+-- Redaction and the size cap, for one encoded value. Small values leave at the first test.
 CREATE OR REPLACE FUNCTION audit_trail.finish_value(v jsonb, redacted boolean, max_bytes integer) RETURNS jsonb
 LANGUAGE plpgsql IMMUTABLE AS $$
 DECLARE
   payload bytea;
 BEGIN
-  IF v IS NULL OR jsonb_typeof(v) = 'null' THEN RETURN 'null'::jsonb; END IF;
+  IF v IS NULL OR jsonb_typeof(v) = 'null' THEN RETURN v; END IF;
   IF redacted THEN RETURN '"[REDACTED]"'::jsonb; END IF;
+  IF pg_column_size(v) * 4 <= max_bytes THEN RETURN v; END IF;
   IF jsonb_typeof(v) = 'string' THEN
-    IF length(v #>> '{}') * 4 <= max_bytes THEN RETURN v; END IF;
     payload := convert_to(v #>> '{}', 'UTF8');
   ELSIF jsonb_typeof(v) = 'object' AND v ? '$bytes' THEN
-    IF length(v ->> '$bytes') * 3 / 4 <= max_bytes THEN RETURN v; END IF;
     payload := decode(v ->> '$bytes', 'base64');
   ELSIF jsonb_typeof(v) IN ('object', 'array') THEN
-    IF pg_column_size(v) <= max_bytes / 4 THEN RETURN v; END IF;
     payload := convert_to(v::text, 'UTF8');
   ELSE
     RETURN v;
@@ -133,22 +121,57 @@ BEGIN
 END
 $$;
 
--- resource_id: the primary key as text; composite keys as a JSON array of text, no spaces.
-CREATE OR REPLACE FUNCTION audit_trail.resource_id(rel oid, r jsonb) RETURNS text
-LANGUAGE sql STABLE AS $$
-  WITH key AS (
-    SELECT k.ord, a.attname::text AS name
-    FROM pg_catalog.pg_index i
-    CROSS JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, ord)
-    JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
-    WHERE i.indrelid = rel AND i.indisprimary
-  )
-  SELECT CASE WHEN count(*) = 1 THEN max(r ->> name)
-              ELSE '[' || string_agg(coalesce(to_json(r ->> name)::text, 'null'), ',' ORDER BY ord) || ']' END
-  FROM key
+-- Reads the shape of `target` into its captured_tables row.
+CREATE OR REPLACE FUNCTION audit_trail.refresh_capture(target regclass) RETURNS void
+LANGUAGE sql AS $$
+  UPDATE audit_trail.captured_tables SET
+    key_columns = coalesce((
+      SELECT array_agg(a.attname::text ORDER BY k.ord)
+      FROM pg_index i
+      CROSS JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, ord)
+      JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
+      WHERE i.indrelid = target AND i.indisprimary), '{}'),
+    column_kinds = coalesce((
+      SELECT jsonb_object_agg(a.attname, CASE
+               WHEN a.atttypid = 'int8'::regtype THEN 'bigint'
+               WHEN a.atttypid = 'numeric'::regtype THEN 'decimal'
+               WHEN a.atttypid = 'timestamptz'::regtype THEN 'timestamptz'
+               WHEN a.atttypid = 'timestamp'::regtype THEN 'timestamp'
+               WHEN a.atttypid = 'bytea'::regtype THEN 'bytes'
+               WHEN a.atttypid IN ('float4'::regtype, 'float8'::regtype) THEN 'float'
+               ELSE 'json' END)
+      FROM pg_attribute a
+      WHERE a.attrelid = target AND a.attnum > 0 AND NOT a.attisdropped
+        AND a.atttypid IN ('int8'::regtype, 'numeric'::regtype, 'timestamptz'::regtype, 'timestamp'::regtype,
+                           'bytea'::regtype, 'float4'::regtype, 'float8'::regtype, 'json'::regtype, 'jsonb'::regtype)), '{}'),
+    json_columns = coalesce((
+      SELECT array_agg(a.attname::text ORDER BY a.attnum)
+      FROM pg_attribute a
+      WHERE a.attrelid = target AND a.attnum > 0 AND NOT a.attisdropped
+        AND a.atttypid IN ('json'::regtype, 'jsonb'::regtype)), '{}')
+  WHERE table_oid = target
 $$;
 
--- The row trigger: one entry per inserted, updated or deleted row.
+-- json/jsonb columns of `rec` holding a JSON null (only looked at when to_jsonb shows null).
+CREATE OR REPLACE FUNCTION audit_trail.json_null_columns(json_columns text[], r jsonb, rec anyelement) RETURNS text[]
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+  col text;
+  is_sql_null boolean;
+  found_columns text[] := '{}';
+BEGIN
+  FOREACH col IN ARRAY json_columns LOOP
+    IF jsonb_typeof(r -> col) = 'null' THEN
+      EXECUTE format('SELECT ($1).%I IS NULL', col) INTO is_sql_null USING rec;
+      IF NOT is_sql_null THEN found_columns := found_columns || col; END IF;
+    END IF;
+  END LOOP;
+  RETURN found_columns;
+END
+$$;
+
+-- The row trigger: one entry per inserted, updated or deleted row. Kept lean: one lookup of
+-- the table's cached shape, one pass over the changed columns, one INSERT.
 CREATE OR REPLACE FUNCTION audit_trail.capture_row() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
@@ -156,88 +179,105 @@ DECLARE
   ctx jsonb;
   old_raw jsonb;
   new_raw jsonb;
-  old_row jsonb;
-  new_row jsonb;
-  change_set jsonb;
-  fields text[];
+  row_raw jsonb;
+  columns text[];
+  change_set jsonb := '{}';
+  col text;
+  kind text;
+  old_value jsonb;
+  new_value jsonb;
+  redacted boolean;
+  old_json_nulls text[] := '{}';
+  new_json_nulls text[] := '{}';
   entry_action text;
   lone_value jsonb;
+  entry_resource_id text;
 BEGIN
   SELECT * INTO cfg FROM audit_trail.captured_tables WHERE table_oid = TG_RELID;
   IF NOT FOUND THEN
     RETURN NULL;
   END IF;
-  IF TG_OP <> 'INSERT' THEN
-    old_raw := to_jsonb(OLD);
-    old_row := audit_trail.encode_row(TG_RELID, old_raw, audit_trail.json_null_columns(TG_RELID, old_raw, OLD));
-  END IF;
-  IF TG_OP <> 'DELETE' THEN
-    new_raw := to_jsonb(NEW);
-    new_row := audit_trail.encode_row(TG_RELID, new_raw, audit_trail.json_null_columns(TG_RELID, new_raw, NEW));
-  END IF;
+  IF TG_OP <> 'INSERT' THEN old_raw := to_jsonb(OLD); END IF;
+  IF TG_OP <> 'DELETE' THEN new_raw := to_jsonb(NEW); END IF;
+  row_raw := coalesce(new_raw, old_raw);
 
-  SELECT coalesce(jsonb_object_agg(c.key, jsonb_build_object(
-           'old', audit_trail.finish_value(c.old_value, c.redacted, cfg.max_value_bytes),
-           'new', audit_trail.finish_value(c.new_value, c.redacted, cfg.max_value_bytes))), '{}'::jsonb),
-         coalesce(array_agg(c.key ORDER BY c.key COLLATE "C"), '{}')
-    INTO change_set, fields
-  FROM (
-    SELECT k.key, old_row -> k.key AS old_value, new_row -> k.key AS new_value,
-           (k.key = ANY (cfg.redact_columns) OR k.key ~* '(password|passwd|secret|token|api_?key)') AS redacted
-    FROM jsonb_object_keys(coalesce(new_row, old_row)) AS k(key)
-    WHERE NOT (k.key = ANY (cfg.ignore_columns))
-      AND (TG_OP <> 'UPDATE' OR (old_row -> k.key) IS DISTINCT FROM (new_row -> k.key))
-  ) c;
+  -- Changed columns compare the raw values: jsonb equality already treats 12.50 and 12.5 as equal.
+  SELECT coalesce(array_agg(k ORDER BY k COLLATE "C"), '{}') INTO columns
+  FROM jsonb_object_keys(row_raw) AS k
+  WHERE NOT (k = ANY (cfg.ignore_columns))
+    AND (TG_OP <> 'UPDATE' OR (old_raw -> k) IS DISTINCT FROM (new_raw -> k));
 
   IF TG_OP = 'INSERT' THEN
     entry_action := 'created';
   ELSIF TG_OP = 'DELETE' THEN
     entry_action := 'deleted';
   ELSE
-    IF cardinality(fields) = 0 THEN
+    IF cardinality(columns) = 0 THEN
       RETURN NULL;
     END IF;
     entry_action := 'updated';
-    IF cardinality(fields) = 1 AND fields[1] = ANY (cfg.toggle_columns) THEN
-      lone_value := new_raw -> fields[1];
+    IF cardinality(columns) = 1 AND columns[1] = ANY (cfg.toggle_columns) THEN
+      lone_value := new_raw -> columns[1];
       IF jsonb_typeof(lone_value) = 'boolean' THEN
         entry_action := CASE WHEN lone_value = 'true'::jsonb THEN 'enabled' ELSE 'disabled' END;
       END IF;
     END IF;
   END IF;
 
-  ctx := nullif(current_setting('audit_trail.context', true), '')::jsonb;
-  PERFORM audit_trail.insert_captured_entry(ctx, entry_action, cfg.resource_type,
-    audit_trail.resource_id(TG_RELID, coalesce(new_raw, old_raw)),
-    CASE WHEN cfg.name_column IS NOT NULL THEN coalesce(new_raw, old_raw) ->> cfg.name_column END,
-    change_set, fields, NULL);
-  RETURN NULL;
-END
-$$;
+  IF cfg.json_columns <> '{}' THEN
+    IF old_raw IS NOT NULL THEN old_json_nulls := audit_trail.json_null_columns(cfg.json_columns, old_raw, OLD); END IF;
+    IF new_raw IS NOT NULL THEN new_json_nulls := audit_trail.json_null_columns(cfg.json_columns, new_raw, NEW); END IF;
+  END IF;
 
--- Writes one captured entry with the handed-off context, or as the database role without one.
-CREATE OR REPLACE FUNCTION audit_trail.insert_captured_entry(
-  ctx jsonb, entry_action text, entry_resource_type text, entry_resource_id text, entry_resource_name text,
-  entry_changes jsonb, entry_fields text[], entry_description text
-) RETURNS void
-LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+  -- One pass over the recorded columns; plain values (text, int, boolean) take no function call.
+  FOREACH col IN ARRAY columns LOOP
+    kind := cfg.column_kinds ->> col;
+    old_value := old_raw -> col;
+    new_value := new_raw -> col;
+    IF kind IS NOT NULL THEN
+      old_value := CASE WHEN col = ANY (old_json_nulls) THEN '{"$json": null}'::jsonb ELSE audit_trail.encode_value(kind, old_value) END;
+      new_value := CASE WHEN col = ANY (new_json_nulls) THEN '{"$json": null}'::jsonb ELSE audit_trail.encode_value(kind, new_value) END;
+    END IF;
+    redacted := col = ANY (cfg.redact_columns) OR col ~* '(password|passwd|secret|token|api_?key)';
+    IF redacted OR pg_column_size(old_value) * 4 > cfg.max_value_bytes THEN
+      old_value := audit_trail.finish_value(old_value, redacted, cfg.max_value_bytes);
+    END IF;
+    IF redacted OR pg_column_size(new_value) * 4 > cfg.max_value_bytes THEN
+      new_value := audit_trail.finish_value(new_value, redacted, cfg.max_value_bytes);
+    END IF;
+    change_set := change_set || jsonb_build_object(col, jsonb_build_object(
+      'old', coalesce(old_value, 'null'::jsonb), 'new', coalesce(new_value, 'null'::jsonb)));
+  END LOOP;
+
+  IF cardinality(cfg.key_columns) = 1 THEN
+    entry_resource_id := row_raw ->> cfg.key_columns[1];
+  ELSIF cardinality(cfg.key_columns) > 1 THEN
+    SELECT '[' || string_agg(coalesce(to_json(row_raw ->> k)::text, 'null'), ',' ORDER BY ord) || ']'
+      INTO entry_resource_id
+    FROM unnest(cfg.key_columns) WITH ORDINALITY AS key(k, ord);
+  END IF;
+
+  ctx := nullif(current_setting('audit_trail.context', true), '')::jsonb;
   INSERT INTO audit_trail.activity_log (
     log_name, actor_type, actor_id, actor_name, actor_email, impersonator_id, impersonator_name,
-    action, resource_type, resource_id, resource_name, changes, changed_fields, description,
+    action, resource_type, resource_id, resource_name, changes, changed_fields,
     ip_address, user_agent, location_id, tenant_id, request_id, source, metadata)
-  SELECT
+  VALUES (
     coalesce(ctx ->> 'log_name', 'backoffice'),
     CASE WHEN ctx IS NULL THEN 'database' ELSE coalesce(ctx ->> 'actor_type', 'system') END,
     ctx ->> 'actor_id',
     CASE WHEN ctx IS NULL THEN session_user::text ELSE ctx ->> 'actor_name' END,
     ctx ->> 'actor_email', ctx ->> 'impersonator_id', ctx ->> 'impersonator_name',
-    entry_action, entry_resource_type, entry_resource_id, entry_resource_name, entry_changes, entry_fields,
-    entry_description,
+    entry_action, cfg.resource_type, entry_resource_id,
+    CASE WHEN cfg.name_column IS NOT NULL THEN row_raw ->> cfg.name_column END,
+    change_set, columns,
     CASE WHEN ctx IS NULL THEN inet_client_addr() ELSE (ctx ->> 'ip_address')::inet END,
     ctx ->> 'user_agent', ctx ->> 'location_id', ctx ->> 'tenant_id', ctx ->> 'request_id',
     CASE WHEN ctx ->> 'source' IN ('orm', 'manual') THEN ctx ->> 'source' ELSE 'trigger' END,
     CASE WHEN ctx IS NULL THEN jsonb_build_object('application_name', nullif(current_setting('application_name', true), ''))
-         ELSE ctx -> 'metadata' END
+         ELSE ctx -> 'metadata' END);
+  RETURN NULL;
+END
 $$;
 
 -- TRUNCATE: one entry for the statement (the rows are not enumerated).
@@ -245,12 +285,25 @@ CREATE OR REPLACE FUNCTION audit_trail.capture_truncate() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
   cfg audit_trail.captured_tables;
+  ctx jsonb := nullif(current_setting('audit_trail.context', true), '')::jsonb;
 BEGIN
   SELECT * INTO cfg FROM audit_trail.captured_tables WHERE table_oid = TG_RELID;
   IF FOUND THEN
-    PERFORM audit_trail.insert_captured_entry(
-      nullif(current_setting('audit_trail.context', true), '')::jsonb, 'truncated', cfg.resource_type, NULL, NULL,
-      NULL, NULL, format('TRUNCATE %I.%I', TG_TABLE_SCHEMA, TG_TABLE_NAME));
+    INSERT INTO audit_trail.activity_log (
+      log_name, actor_type, actor_id, actor_name, actor_email, impersonator_id, impersonator_name,
+      action, resource_type, description, ip_address, user_agent, location_id, tenant_id, request_id, source, metadata)
+    VALUES (
+      coalesce(ctx ->> 'log_name', 'backoffice'),
+      CASE WHEN ctx IS NULL THEN 'database' ELSE coalesce(ctx ->> 'actor_type', 'system') END,
+      ctx ->> 'actor_id',
+      CASE WHEN ctx IS NULL THEN session_user::text ELSE ctx ->> 'actor_name' END,
+      ctx ->> 'actor_email', ctx ->> 'impersonator_id', ctx ->> 'impersonator_name',
+      'truncated', cfg.resource_type, format('TRUNCATE %I.%I', TG_TABLE_SCHEMA, TG_TABLE_NAME),
+      CASE WHEN ctx IS NULL THEN inet_client_addr() ELSE (ctx ->> 'ip_address')::inet END,
+      ctx ->> 'user_agent', ctx ->> 'location_id', ctx ->> 'tenant_id', ctx ->> 'request_id',
+      CASE WHEN ctx ->> 'source' IN ('orm', 'manual') THEN ctx ->> 'source' ELSE 'trigger' END,
+      CASE WHEN ctx IS NULL THEN jsonb_build_object('application_name', nullif(current_setting('application_name', true), ''))
+           ELSE ctx -> 'metadata' END);
   END IF;
   RETURN NULL;
 END
@@ -276,7 +329,7 @@ BEGIN
   IF (SELECT relkind FROM pg_class WHERE oid = target) NOT IN ('r', 'p') THEN
     RAISE EXCEPTION 'audit_trail.enable_capture: % is not a table', target USING ERRCODE = '42809';
   END IF;
-  IF target::oid IN (SELECT c.oid FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'audit_trail') THEN
+  IF (SELECT relnamespace FROM pg_class WHERE oid = target) = 'audit_trail'::regnamespace THEN
     RAISE EXCEPTION 'audit_trail.enable_capture: % belongs to audit-trail itself', target USING ERRCODE = '42809';
   END IF;
   IF NOT EXISTS (SELECT 1 FROM pg_index WHERE indrelid = target AND indisprimary) THEN
@@ -315,6 +368,7 @@ BEGIN
   WHERE (t.resource_type, t.name_column, t.ignore_columns, t.redact_columns, t.toggle_columns)
     IS DISTINCT FROM (EXCLUDED.resource_type, EXCLUDED.name_column, EXCLUDED.ignore_columns,
                       EXCLUDED.redact_columns, EXCLUDED.toggle_columns);
+  PERFORM audit_trail.refresh_capture(target);
 
   EXECUTE format('CREATE OR REPLACE TRIGGER audit_trail_capture AFTER INSERT OR UPDATE OR DELETE ON %s
                   FOR EACH ROW EXECUTE FUNCTION audit_trail.capture_row()', target);
@@ -334,7 +388,7 @@ $$;
 
 REVOKE ALL ON FUNCTION audit_trail.enable_capture(regclass, text, text, text[], text[], text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION audit_trail.disable_capture(regclass) FROM PUBLIC;
-REVOKE ALL ON FUNCTION audit_trail.insert_captured_entry(jsonb, text, text, text, text, jsonb, text[], text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION audit_trail.refresh_capture(regclass) FROM PUBLIC;
 
 -- Plugins read the catalog to know which tables the database already records.
 CREATE OR REPLACE FUNCTION audit_trail.captured_table_names() RETURNS SETOF text
@@ -343,4 +397,33 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
   FROM audit_trail.captured_tables t
   JOIN pg_class c ON c.oid = t.table_oid
   JOIN pg_namespace n ON n.oid = c.relnamespace
+$$;
+
+-- After ALTER TABLE on a captured table, re-read its shape (new, dropped, renamed columns).
+CREATE OR REPLACE FUNCTION audit_trail.refresh_capture_after_ddl() RETURNS event_trigger
+LANGUAGE plpgsql AS $$
+DECLARE
+  changed oid;
+BEGIN
+  FOR changed IN
+    SELECT DISTINCT objid FROM pg_event_trigger_ddl_commands()
+    WHERE classid = 'pg_class'::regclass AND objid IN (SELECT table_oid FROM audit_trail.captured_tables)
+  LOOP
+    PERFORM audit_trail.refresh_capture(changed::regclass);
+  END LOOP;
+END
+$$;
+
+-- Event triggers need a superuser. Without one, run audit_trail.refresh_capture('<table>')
+-- after changing the columns of a captured table (until then new columns are recorded with
+-- to_jsonb's default form and a renamed key column gives a null resource_id; nothing fails).
+DO $$
+BEGIN
+  IF (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) THEN
+    DROP EVENT TRIGGER IF EXISTS audit_trail_refresh_capture;
+    CREATE EVENT TRIGGER audit_trail_refresh_capture ON ddl_command_end
+      WHEN TAG IN ('ALTER TABLE', 'CREATE INDEX', 'DROP INDEX')
+      EXECUTE FUNCTION audit_trail.refresh_capture_after_ddl();
+  END IF;
+END
 $$;

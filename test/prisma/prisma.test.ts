@@ -21,7 +21,8 @@ let db: TestDatabase
 let pool: pg.Pool
 let statements: string[]
 let base: PrismaClient
-let prisma: PrismaClient
+const extend = (client: PrismaClient) => client.$extends(auditTrail(options))
+let prisma: ReturnType<typeof extend>
 
 beforeAll(async () => {
   db = await createTestDatabase()
@@ -39,7 +40,7 @@ beforeAll(async () => {
   })
   base = new PrismaClient({ adapter: new PrismaPg(pool) })
   await enablePrismaCapture(base, options)
-  prisma = base.$extends(auditTrail(options))
+  prisma = extend(base)
 })
 afterAll(async () => {
   await base?.$disconnect()

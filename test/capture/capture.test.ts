@@ -1,0 +1,290 @@
+import { randomBytes } from 'node:crypto'
+import type pg from 'pg'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import {
+  AuditRecorder,
+  SET_AUDIT_CONTEXT_SQL,
+  auditContextSetting,
+  disableCapture,
+  enableCapture,
+  loadCapturedTables,
+  type ValueKind,
+} from '@audit-trail/core'
+import { createTestDatabase, type TestDatabase } from '../support/test-database.js'
+
+let db: TestDatabase
+const appRole = `capture_app_${randomBytes(3).toString('hex')}`
+
+beforeAll(async () => {
+  db = await createTestDatabase()
+  await db.query(`
+    CREATE TYPE mood AS ENUM ('happy', 'sad');
+    CREATE TABLE products (
+      id          serial PRIMARY KEY,
+      name        text NOT NULL,
+      price       numeric(12, 4),
+      stock       bigint,
+      ratio       double precision,
+      active      boolean,
+      picture     bytea,
+      settings    jsonb,
+      launched_at timestamptz,
+      local_time  timestamp,
+      feeling     mood,
+      tags        text[],
+      api_token   text,
+      name_upper  text GENERATED ALWAYS AS (upper(name)) STORED,
+      updated_at  timestamptz
+    );
+    CREATE TABLE translations (product_id int, locale text, title text, PRIMARY KEY (product_id, locale));
+    CREATE TABLE no_key (a int);
+    CREATE ROLE ${appRole} NOLOGIN;
+    GRANT ALL ON products, translations TO ${appRole};
+    GRANT USAGE ON SEQUENCE products_id_seq TO ${appRole};
+  `)
+  await enableCapture(db.pool, 'public.products', { resourceType: 'product', nameColumn: 'name' })
+  await enableCapture(db.pool, 'translations')
+})
+afterAll(async () => {
+  await db?.query(`DROP OWNED BY ${appRole}`).catch(() => undefined)
+  await db?.query(`DROP ROLE IF EXISTS ${appRole}`).catch(() => undefined)
+  await db?.drop()
+})
+
+async function watermark(): Promise<number> {
+  return (await db.one<{ max: number }>('SELECT coalesce(max(id), 0)::int AS max FROM audit_trail.activity_log')).max
+}
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Entry = Record<string, any>
+async function entriesSince(since: number): Promise<Entry[]> {
+  return db.query(`SELECT * FROM audit_trail.activity_log WHERE id > $1 ORDER BY id`, [since])
+}
+async function inTransaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await db.pool.connect()
+  try {
+    await client.query('BEGIN')
+    const result = await fn(client)
+    await client.query('COMMIT')
+    return result
+  } catch (error) {
+    await client.query('ROLLBACK')
+    throw error
+  } finally {
+    client.release()
+  }
+}
+
+const fullRow = `INSERT INTO products (name, price, stock, ratio, active, picture, settings, launched_at, local_time, feeling, tags, api_token)
+  VALUES ('Lamp', 12.5000, 9007199254740993, 'NaN', true, '\\x00ff', '{"color": "red", "$weird": 1}',
+          '2024-01-15 14:30:00.123+02', '2024-01-15 14:30:00.5', 'happy', '{a,b}', 'secret-token') RETURNING id`
+
+describe('database capture', () => {
+  it('records raw SQL writes as the database role, with every value encoded like the ORM path', async () => {
+    const since = await watermark()
+    const { id } = await db.one<{ id: number }>(fullRow)
+    const [entry] = await entriesSince(since)
+    expect(entry).toMatchObject({
+      action: 'created',
+      actor_type: 'database',
+      actor_id: null,
+      source: 'trigger',
+      resource_type: 'product',
+      resource_id: String(id),
+      resource_name: 'Lamp',
+      metadata: { application_name: null },
+    })
+    expect(entry!.actor_name).toBe((await db.one<{ u: string }>('SELECT session_user AS u')).u)
+    expect(entry!.changes).toEqual({
+      id: { old: null, new: id },
+      name: { old: null, new: 'Lamp' },
+      price: { old: null, new: { $decimal: '12.5' } },
+      stock: { old: null, new: { $bigint: '9007199254740993' } },
+      ratio: { old: null, new: { $number: 'NaN' } },
+      active: { old: null, new: true },
+      picture: { old: null, new: { $bytes: 'AP8=' } },
+      settings: { old: null, new: { color: 'red', $weird: 1 } },
+      launched_at: { old: null, new: { $date: '2024-01-15T12:30:00.123Z' } },
+      local_time: { old: null, new: { $date: '2024-01-15T14:30:00.500Z' } },
+      feeling: { old: null, new: 'happy' },
+      tags: { old: null, new: ['a', 'b'] },
+      api_token: { old: null, new: '[REDACTED]' },
+      name_upper: { old: null, new: 'LAMP' },
+    })
+    expect(entry!.changed_fields).toEqual(Object.keys(entry!.changes).sort())
+  })
+
+  it('writes the same changes JSON as the ORM path for the same change', async () => {
+    const { id } = await db.one<{ id: number }>(fullRow)
+    const before = await db.one(`SELECT * FROM products WHERE id = $1`, [id])
+    const since = await watermark()
+    await db.query(
+      `UPDATE products SET price = 13.75, stock = -5, ratio = 'Infinity', picture = '\\x0102', settings = 'null',
+         launched_at = '1969-07-20 20:17:40Z', name = 'Lamp 2', api_token = 'other' WHERE id = $1`,
+      [id],
+    )
+    const after = await db.one(`SELECT * FROM products WHERE id = $1`, [id])
+    const [triggerEntry] = await entriesSince(since)
+
+    // The ORM path: rows as the pg driver returns them, kinds for the types it stringifies.
+    const kinds: Record<string, ValueKind> = { price: 'decimal', stock: 'bigint', settings: 'json' }
+    const recorder = new AuditRecorder()
+    const model = recorder.model({
+      name: 'Product',
+      table: 'products',
+      primaryKey: ['id'],
+      columns: Object.keys(after).map((column) => ({ column, kind: kinds[column] })),
+    })!
+    const [ormEntry] = recorder.entries(model, [{ action: 'updated', before, after }], undefined)
+    // pg returns a jsonb 'null' as JS null: only the trigger can tell it from SQL NULL.
+    expect(triggerEntry!.changes.settings).toEqual({ old: { color: 'red', $weird: 1 }, new: { $json: null } })
+    expect(ormEntry!.changes!.settings).toEqual({ old: { color: 'red', $weird: 1 }, new: null })
+    delete triggerEntry!.changes.settings
+    delete ormEntry!.changes!.settings
+    expect(triggerEntry!.changes).toEqual(ormEntry!.changes)
+    expect(triggerEntry!.changed_fields.filter((f: string) => f !== 'settings')).toEqual(
+      ormEntry!.changed_fields!.filter((f) => f !== 'settings'),
+    )
+    expect(triggerEntry!.changes.stock).toEqual({ old: { $bigint: '9007199254740993' }, new: { $bigint: '-5' } })
+    expect(triggerEntry!.changes.launched_at).toEqual({
+      old: { $date: '2024-01-15T12:30:00.123Z' },
+      new: { $date: '1969-07-20T20:17:40.000Z' },
+    })
+  })
+
+  it('takes the context handed off in the same transaction, and only for that transaction', async () => {
+    const since = await watermark()
+    await inTransaction(async (client) => {
+      await client.query(SET_AUDIT_CONTEXT_SQL, [
+        auditContextSetting({ actor: { id: 'u-7', name: 'Ana' }, ipAddress: '10.0.0.7', locationId: 'lyon', requestId: 'r-1' }),
+      ])
+      await client.query(`UPDATE products SET name = 'Handed off' WHERE id = (SELECT min(id) FROM products)`)
+    })
+    await db.query(`UPDATE products SET name = 'After commit' WHERE id = (SELECT min(id) FROM products)`)
+    const entries = await entriesSince(since)
+    // Without context, the IP is the database client's address (null over a Unix socket).
+    const { ip } = await db.one<{ ip: string | null }>('SELECT host(inet_client_addr()) AS ip')
+    expect(entries.map((e) => [e.actor_type, e.actor_id, e.actor_name, e.ip_address, e.location_id, e.source])).toEqual([
+      ['user', 'u-7', 'Ana', '10.0.0.7', 'lyon', 'orm'],
+      ['database', null, entries[1]!.actor_name, ip, null, 'trigger'],
+    ])
+    expect(entries[0]!.request_id).toBe('r-1')
+  })
+
+  it('skips updates that change nothing or only ignored columns, and records toggles', async () => {
+    const { id } = await db.one<{ id: number }>(fullRow)
+    const since = await watermark()
+    await db.query(`UPDATE products SET price = 12.5, updated_at = now() WHERE id = $1`, [id])
+    await db.query(`UPDATE products SET active = false WHERE id = $1`, [id])
+    await db.query(`UPDATE products SET active = true WHERE id = $1`, [id])
+    const entries = await entriesSince(since)
+    expect(entries.map((e) => [e.action, e.changes])).toEqual([
+      ['disabled', { active: { old: true, new: false } }],
+      ['enabled', { active: { old: false, new: true } }],
+    ])
+  })
+
+  it('records every row of a multi-row statement and every deleted row with its old values', async () => {
+    await db.query(`INSERT INTO products (name, price) SELECT 'Bulk ' || i, i FROM generate_series(1, 50) i`)
+    const since = await watermark()
+    await db.query(`UPDATE products SET price = price + 1 WHERE name LIKE 'Bulk %'`)
+    await db.query(`DELETE FROM products WHERE name LIKE 'Bulk %'`)
+    const entries = await entriesSince(since)
+    expect(entries.filter((e) => e.action === 'updated')).toHaveLength(50)
+    const deleted = entries.filter((e) => e.action === 'deleted')
+    expect(deleted).toHaveLength(50)
+    const bulk7 = deleted.find((e) => e.resource_name === 'Bulk 7')!
+    expect(bulk7.changes.price).toEqual({ old: { $decimal: '8' }, new: null })
+    expect(bulk7.changes.name).toEqual({ old: 'Bulk 7', new: null })
+  })
+
+  it('composite keys give a JSON array resource_id', async () => {
+    const since = await watermark()
+    await db.query(`INSERT INTO translations VALUES (7, 'en', 'Lamp'), (7, 'fr', 'Lampe')`)
+    const entries = await entriesSince(since)
+    expect(entries.map((e) => [e.resource_type, e.resource_id])).toEqual([
+      ['translations', '["7","en"]'],
+      ['translations', '["7","fr"]'],
+    ])
+  })
+
+  it('records TRUNCATE as one truncated entry', async () => {
+    const since = await watermark()
+    await db.query(`TRUNCATE translations`)
+    const entries = await entriesSince(since)
+    expect(entries.map((e) => [e.action, e.resource_type, e.resource_id, e.description])).toEqual([
+      ['truncated', 'translations', null, 'TRUNCATE public.translations'],
+    ])
+  })
+
+  it('lets a role without any privilege on the log write to a captured table', async () => {
+    const since = await watermark()
+    const client = await db.pool.connect()
+    try {
+      await client.query(`SET ROLE ${appRole}`)
+      await expect(client.query('SELECT 1 FROM audit_trail.activity_log LIMIT 1')).rejects.toMatchObject({ code: '42501' })
+      await client.query(`INSERT INTO products (name) VALUES ('From app role')`)
+    } finally {
+      await client.query('RESET ROLE')
+      client.release()
+    }
+    const [entry] = await entriesSince(since)
+    // actor_name is session_user (the login role), which SET ROLE does not change.
+    const { login } = await db.one<{ login: string }>('SELECT session_user AS login')
+    expect(entry).toMatchObject({ action: 'created', resource_name: 'From app role', actor_type: 'database', actor_name: login })
+  })
+
+  it('keeps working after columns are added, renamed and dropped', async () => {
+    await db.query(`ALTER TABLE products ADD COLUMN weight bigint`)
+    await db.query(`ALTER TABLE products RENAME COLUMN ratio TO score`)
+    await db.query(`ALTER TABLE products DROP COLUMN tags`)
+    await db.query(`ALTER TABLE translations RENAME COLUMN locale TO lang`)
+    const since = await watermark()
+    const { id } = await db.one<{ id: number }>(`INSERT INTO products (name, weight, score) VALUES ('Changed', 5, 'Infinity') RETURNING id`)
+    await db.query(`INSERT INTO translations VALUES ($1, 'de', 'Lampe')`, [id])
+    const [product, translation] = await entriesSince(since)
+    expect(product!.changes.weight).toEqual({ old: null, new: { $bigint: '5' } })
+    expect(product!.changes.score).toEqual({ old: null, new: { $number: 'Infinity' } })
+    expect(product!.changes).not.toHaveProperty('tags')
+    expect(translation!.resource_id).toBe(`["${id}","de"]`)
+  })
+
+  it('refuses a table without a primary key, and unknown columns, with clear errors', async () => {
+    await expect(enableCapture(db.pool, 'no_key')).rejects.toMatchObject({
+      code: '42P10',
+      message: 'audit_trail.enable_capture: table no_key has no primary key',
+    })
+    await expect(enableCapture(db.pool, 'products', { nameColumn: 'title' })).rejects.toMatchObject({
+      code: '42703',
+      message: 'audit_trail.enable_capture: products has no column(s) title',
+    })
+    await expect(enableCapture(db.pool, 'audit_trail.activity_log')).rejects.toMatchObject({ code: '42809' })
+  })
+
+  it('is idempotent, listed in the catalog, and can be turned off', async () => {
+    await db.query(`CREATE TABLE notes (id int PRIMARY KEY, body text)`)
+    await enableCapture(db.pool, 'notes', { toggle: false })
+    await enableCapture(db.pool, 'notes', { toggle: false })
+    expect(await loadCapturedTables(db.pool)).toEqual(new Set(['public.products', 'public.translations', 'public.notes']))
+    const catalog = await db.query(`SELECT table_name::text, resource_type, toggle_columns FROM audit_trail.capture_catalog ORDER BY 1`)
+    expect(catalog).toContainEqual({ table_name: 'notes', resource_type: 'notes', toggle_columns: [] })
+    const triggers = await db.query(`SELECT tgname FROM pg_trigger WHERE tgrelid = 'notes'::regclass ORDER BY 1`)
+    expect(triggers.map((t) => t.tgname)).toEqual(['audit_trail_capture', 'audit_trail_capture_truncate'])
+    await disableCapture(db.pool, 'notes')
+    await disableCapture(db.pool, 'notes')
+    const since = await watermark()
+    await db.query(`INSERT INTO notes VALUES (1, 'not recorded')`)
+    expect(await entriesSince(since)).toEqual([])
+    expect(await loadCapturedTables(db.pool)).not.toContain('public.notes')
+  })
+
+  it('caps large values at 64 KiB with their size and SHA-256, like the ORM path', async () => {
+    const big = 'é'.repeat(40_000)
+    const since = await watermark()
+    await db.query(`INSERT INTO products (name) VALUES ($1)`, [big])
+    const [entry] = await entriesSince(since)
+    const { createHash } = await import('node:crypto')
+    expect(entry!.changes.name.new).toEqual({
+      $truncated: { bytes: 80_000, sha256: createHash('sha256').update(big).digest('hex') },
+    })
+  })
+})

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import pg from 'pg'
 import { applyMigrations } from '@audit-trail/core'
-import { startEmbeddedPostgres } from './embedded-postgres.js'
+import { startEmbeddedPostgres } from '../../scripts/embedded-postgres.js'
 
 export interface TestDatabase {
   /** Connection string of the fresh database. */

@@ -56,3 +56,8 @@ export {
   ENABLE_CAPTURE_SQL,
 } from './capture/captured-tables.js'
 export type { CaptureOptions } from './capture/captured-tables.js'
+
+export { auditContextMiddleware, auditContextFastify, resolveRequestContext } from './web/audit-context-middleware.js'
+export type { AuditContextMiddlewareOptions, FastifyLike } from './web/audit-context-middleware.js'
+export { clientIp } from './web/client-ip.js'
+export type { TrustProxy } from './web/client-ip.js'

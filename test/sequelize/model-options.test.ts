@@ -59,6 +59,8 @@ describe('columns and model options', () => {
 })
 
 describe('hooks the app already has', () => {
+  // Regression: a hook setting an already-changed field made Sequelize's _previousDataValues hold
+  // the app's value, so the entry recorded 'renamed' instead of the stored 'hooked' as old.
   it('still run, before the plugin, and their changes are what gets recorded', async () => {
     const { Client } = f.models
     Client.addHook('beforeUpdate', 'app-upper', (instance) => {
@@ -111,6 +113,23 @@ describe('requireContext', () => {
       expect(await f.db.query(`SELECT key FROM settings WHERE key = 'strict'`)).toEqual([])
     } finally {
       await strictSequelize.close()
+    }
+  })
+})
+
+describe('preparedStatements: false', () => {
+  it('writes the entries through sequelize.query, logged like every other statement', async () => {
+    const logged: string[] = []
+    const sequelize = openSequelize(f.db.url, { pool: { max: 2 }, logging: (sql) => logged.push(sql) })
+    const { Client } = defineModels(sequelize)
+    attachAuditHooks(sequelize, { preparedStatements: false })
+    try {
+      const since = await f.watermark()
+      const client = await as(() => Client.create({ name: 'Unprepared' }))
+      expect((await f.entriesSince(since)).map((e) => [e.action, e.resource_id])).toEqual([['created', String(client.id)]])
+      expect(logged.filter((sql) => sql.includes('INSERT INTO audit_trail.activity_log'))).toHaveLength(1)
+    } finally {
+      await sequelize.close()
     }
   })
 })

@@ -5,8 +5,11 @@ import { AuditHooks } from './audit-hooks.js'
 import { ensureTransaction } from './ensure-transaction.js'
 import type { AnyModelStatic } from './sequelize-internals.js'
 
-/** Options of `attachAuditHooks`: the options every audit-trail plugin takes. */
-export type SequelizeAuditOptions = AuditPluginOptions
+/** Options of `attachAuditHooks`: the options every audit-trail plugin takes, plus one for Sequelize. */
+export interface SequelizeAuditOptions extends AuditPluginOptions {
+  /** Send the entry INSERT as a named prepared statement on the transaction's connection (set false behind PgBouncer < 1.21 in transaction mode). Default: true. */
+  preparedStatements?: boolean
+}
 
 /** Removes the hooks and method wrappers `attachAuditHooks` installed. */
 export type DetachAuditHooks = () => void
@@ -49,9 +52,10 @@ const HOOKS = [
  * @returns a function that detaches the plugin again (tests, hot reload).
  */
 export function attachAuditHooks(sequelize: Sequelize, options: SequelizeAuditOptions = {}): DetachAuditHooks {
-  const recorder = new AuditRecorder(options)
+  const { preparedStatements = true, ...shared } = options
+  const recorder = new AuditRecorder(shared)
   recorder.assertKnownModels(Object.keys(sequelize.models))
-  const hooks = new AuditHooks(sequelize, recorder)
+  const hooks = new AuditHooks(sequelize, recorder, preparedStatements)
 
   // Hooks added on the Sequelize instance run for every model, including models defined later,
   // after the model's own hooks of the same type.

@@ -54,6 +54,7 @@ export class AuditHooks {
   constructor(
     private readonly sequelize: Sequelize,
     private readonly recorder: AuditRecorder,
+    private readonly preparedStatements: boolean,
   ) {}
 
   target(model: AnyModelStatic | undefined): Target | null {
@@ -274,7 +275,7 @@ export class AuditHooks {
   }
 
   private statementArgs(options: HookOptions) {
-    return { sequelize: this.sequelize, executor: sequelizeExecutor(this.sequelize, options) }
+    return { sequelize: this.sequelize, executor: sequelizeExecutor(this.sequelize, options, false) }
   }
 
   private async record(
@@ -285,7 +286,7 @@ export class AuditHooks {
   ): Promise<void> {
     if (changes.length === 0) return
     await this.recorder.record({
-      executor: sequelizeExecutor(this.sequelize, options),
+      executor: sequelizeExecutor(this.sequelize, options, this.preparedStatements),
       model: target.audited,
       changes,
       context,

@@ -50,3 +50,24 @@ export function clsTransaction(sequelize: Sequelize): Transaction | undefined {
   const cls = (sequelize.constructor as unknown as { _cls?: ClsNamespace })._cls
   return (cls?.get('transaction') as Transaction | undefined) ?? undefined
 }
+
+/** The pg client a Sequelize transaction holds. */
+export interface TransactionConnection {
+  uuid?: string
+  query(config: { name: string; text: string; values: unknown[] }): Promise<{ rows: Array<Record<string, unknown>> }>
+}
+
+export function transactionConnection(transaction: Transaction | null | undefined): TransactionConnection | undefined {
+  const connection = (transaction as unknown as { connection?: TransactionConnection } | null | undefined)?.connection
+  return typeof connection?.query === 'function' ? connection : undefined
+}
+
+/** Logs `message` the way Sequelize logs its own statements (the call's `logging`, else the instance's). */
+export function logStatement(sequelize: Sequelize, message: string, logging: unknown): void {
+  const internals = sequelize as unknown as {
+    options: { logging?: unknown }
+    log(message: string, options: { logging: unknown }): void
+  }
+  const effective = logging !== undefined ? logging : internals.options.logging
+  if (effective) internals.log(message, { logging: effective })
+}

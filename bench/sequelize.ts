@@ -103,6 +103,16 @@ async function main() {
         warmup: 300,
       })),
     )
+    samples.push(
+      ...(await interleave({
+        workload: 'instance.update, 1 row, in the app transaction',
+        configs: each((c, round) =>
+          c.sequelize.transaction((transaction) => c.single.update({ price: `${(round % 500) + 1}.75` }, { transaction })),
+        ),
+        rounds: 2_000,
+        warmup: 300,
+      })),
+    )
     const bulk = (individualHooks: boolean) =>
       each((c, round) => c.Product.update({ stock: round + 2 }, { where: { id: { [Op.lte]: ROWS } }, individualHooks }))
     samples.push(...(await interleave({ workload: `Model.update, ${ROWS} rows`, configs: bulk(false), rounds: 30, warmup: 3 })))

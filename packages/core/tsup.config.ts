@@ -1,7 +1,8 @@
 import { defineConfig } from 'tsup'
 
 export default defineConfig({
-  entry: ['src/index.ts'],
+  // cli: the `audit-trail` binary (package.json "bin"); its shebang is kept and the file made executable.
+  entry: { index: 'src/index.ts', cli: 'src/cli/cli.ts' },
   format: ['esm', 'cjs'],
   dts: true,
   sourcemap: true,

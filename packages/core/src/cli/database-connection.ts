@@ -1,0 +1,64 @@
+import pg from 'pg'
+import { AuditTrailError } from '../errors.js'
+import { UsageError } from './usage-error.js'
+
+export const DATABASE_FLAG = { 'database-url': { type: 'string' } } as const
+
+/** `--database-url`, else `DATABASE_URL`; a UsageError when neither is set. */
+export function databaseUrl(flag: string | undefined, env: Readonly<Record<string, string | undefined>>): string {
+  const url = flag ?? env.DATABASE_URL
+  if (!url) throw new UsageError('audit-trail: no database given; pass --database-url URL or set DATABASE_URL.')
+  return url
+}
+
+/** host:port/database of a URL, never the password: safe to print. */
+export function describeDatabase(url: string): string {
+  try {
+    const parsed = new URL(url)
+    return `${parsed.hostname || 'localhost'}:${parsed.port || '5432'}${parsed.pathname || '/'}`
+  } catch {
+    return 'the given database URL'
+  }
+}
+
+/**
+ * A small pool for one CLI run. The connect timeout turns a host that drops packets into an
+ * error instead of a hang.
+ */
+export function cliPool(url: string): pg.Pool {
+  const pool = new pg.Pool({ connectionString: url, max: 2, connectionTimeoutMillis: 10_000, application_name: 'audit-trail-cli' })
+  // An idle client losing its connection must not crash the process with an unhandled 'error'.
+  pool.on('error', () => undefined)
+  return pool
+}
+
+const CONNECT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNRESET'])
+
+/** Database errors as one line that says what to do. */
+export function databaseError(error: unknown, url: string): AuditTrailError {
+  const err = (error ?? {}) as { code?: string; message?: string; errors?: Array<{ message?: string }> }
+  const message = err.message || err.errors?.map((inner) => inner.message).join('; ') || String(error)
+  const where = describeDatabase(url)
+  if (
+    (err.code && (CONNECT_CODES.has(err.code) || err.code.startsWith('28') || err.code === '3D000')) ||
+    /timeout exceeded when trying to connect|Connection terminated unexpectedly/i.test(message)
+  ) {
+    return new AuditTrailError(`audit-trail: cannot connect to the database at ${where}: ${message}`, { cause: error })
+  }
+  if (err.code === '42P01' || err.code === '3F000') {
+    return new AuditTrailError(
+      `audit-trail: ${where} has no audit_trail.activity_log; run audit-trail migrate first (${message}).`,
+      { cause: error },
+    )
+  }
+  if (err.code === '42501') {
+    return new AuditTrailError(
+      `audit-trail: permission denied on ${where}: ${message}; connect as a role granted with audit_trail.grant_app_role().`,
+      { cause: error },
+    )
+  }
+  if ('severity' in (err as object)) {
+    return new AuditTrailError(`audit-trail: database error on ${where}: ${message}`, { cause: error })
+  }
+  return new AuditTrailError(`audit-trail: ${message}`, { cause: error })
+}

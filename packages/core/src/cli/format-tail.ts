@@ -1,0 +1,135 @@
+import { JSON_NULL, decodeValue, type EncodedValue } from '../diff/encode-value.js'
+import type { AuditEntry } from '../query/audit-entry.js'
+
+export interface FormatTailOptions {
+  /** The entries to show, in display order (as `list()` returns them). */
+  entries: readonly AuditEntry[]
+  /** How many entries match the filter in all (`count()`), for "Showing N of M entries". */
+  total: number
+  /** IANA time zone for day headers and times. Default `'UTC'`. */
+  timeZone?: string
+  /** Longest value shown for one field before it is cut with `…`. Default 60. */
+  maxValueLength?: number
+}
+
+const AUTH_ACTIONS = new Set(['login', 'logout', 'login_failed'])
+const INDENT = '       '
+
+/**
+ * The activity log as text, day by day, as `audit-trail tail` prints it and the activity log
+ * page shows it:
+ *
+ * ```text
+ * Jan 15, 2024
+ *
+ * 14:30  Jan Manager    Updated   Margherita Pizza
+ *        └─ price: 12.5 → 13.5
+ *
+ * Showing 1 of 156 entries
+ * ```
+ * One line per entry (time, actor name or `System`, action, resource name), then one line per
+ * changed field with decoded values (created: the new values, deleted: the old ones), the IP
+ * address for logins and logouts, the impersonator and the description when there is one.
+ */
+export function formatTail(options: FormatTailOptions): string {
+  const timeZone = options.timeZone ?? 'UTC'
+  const maxValue = options.maxValueLength ?? 60
+  const day = new Intl.DateTimeFormat('en-US', { timeZone, month: 'short', day: 'numeric', year: 'numeric' })
+  const time = new Intl.DateTimeFormat('en-GB', { timeZone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' })
+  const actorWidth = columnWidth(options.entries.map(actorLabel), 13, 24)
+  const actionWidth = columnWidth(options.entries.map((entry) => actionLabel(entry.action)), 8, 20)
+  const lines: string[] = []
+  let currentDay: string | undefined
+  for (const entry of options.entries) {
+    const entryDay = day.format(entry.createdAt)
+    if (entryDay !== currentDay) {
+      if (currentDay !== undefined) lines.push('')
+      lines.push(entryDay, '')
+      currentDay = entryDay
+    }
+    const head = [
+      time.format(entry.createdAt),
+      fit(actorLabel(entry), actorWidth),
+      fit(actionLabel(entry.action), actionWidth),
+      resourceLabel(entry),
+    ].join('  ')
+    lines.push(head.trimEnd())
+    for (const detail of details(entry, maxValue)) lines.push(`${INDENT}└─ ${detail}`)
+  }
+  if (lines.length > 0) lines.push('')
+  lines.push(`Showing ${options.entries.length} of ${options.total} ${options.total === 1 ? 'entry' : 'entries'}`)
+  return `${lines.join('\n')}\n`
+}
+
+function columnWidth(labels: readonly string[], min: number, max: number): number {
+  return Math.min(max, Math.max(min, ...labels.map((label) => label.length)))
+}
+
+function fit(label: string, width: number): string {
+  return label.length > width ? `${label.slice(0, width - 1)}…` : label.padEnd(width)
+}
+
+function actorLabel(entry: AuditEntry): string {
+  if (entry.actor.type === 'system') return 'System'
+  return entry.actor.name ?? entry.actor.email ?? entry.actor.id ?? (entry.actor.type === 'database' ? 'Database' : 'Unknown')
+}
+
+/** `login_failed` → `Login failed`, `invoice.voided` → `Invoice voided`. */
+export function actionLabel(action: string): string {
+  const words = action.replace(/[_.]+/g, ' ')
+  return words.charAt(0).toUpperCase() + words.slice(1)
+}
+
+function resourceLabel(entry: AuditEntry): string {
+  if (entry.resourceName) return oneLine(entry.resourceName)
+  if (entry.resourceType && entry.resourceId) return `${entry.resourceType} #${oneLine(entry.resourceId)}`
+  return entry.resourceType ?? ''
+}
+
+function details(entry: AuditEntry, maxValue: number): string[] {
+  const out: string[] = []
+  for (const [column, change] of Object.entries(entry.changes ?? {})) {
+    if (entry.action === 'created') {
+      if (change.new !== null) out.push(`${column}: ${showValue(change.new, maxValue)}`)
+    } else if (entry.action === 'deleted') {
+      if (change.old !== null) out.push(`${column}: ${showValue(change.old, maxValue)}`)
+    } else {
+      out.push(`${column}: ${showValue(change.old, maxValue)} → ${showValue(change.new, maxValue)}`)
+    }
+  }
+  if (AUTH_ACTIONS.has(entry.action) && entry.ipAddress) out.push(`IP: ${entry.ipAddress}`)
+  if (entry.impersonator) out.push(`impersonated by ${entry.impersonator.name ?? entry.impersonator.id}`)
+  if (entry.description) out.push(cut(oneLine(entry.description), maxValue * 2))
+  return out
+}
+
+/** A stored value, decoded and shown as a person reads it, on one line. */
+export function showValue(encoded: EncodedValue, maxLength = 60): string {
+  if (isMarker(encoded, '$truncated')) {
+    const marker = (encoded as { $truncated: { bytes: number } }).$truncated
+    return `[${marker.bytes} bytes, over the size cap]`
+  }
+  const value = decodeValue(encoded)
+  let text: string
+  if (value === null || value === undefined) text = 'null'
+  else if (value === JSON_NULL) text = 'null (JSON)'
+  else if (typeof value === 'string') text = oneLine(value)
+  else if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') text = String(value)
+  else if (value instanceof Date) text = Number.isNaN(value.getTime()) ? 'Invalid Date' : value.toISOString()
+  else if (Buffer.isBuffer(value)) text = `[${value.length} bytes]`
+  else text = JSON.stringify(encoded)
+  return cut(text, maxLength)
+}
+
+function isMarker(value: EncodedValue, tag: string): boolean {
+  return value !== null && typeof value === 'object' && !Array.isArray(value) && Object.keys(value).length === 1 && tag in value
+}
+
+/** Line breaks and other control characters would break the layout: show them escaped. */
+function oneLine(text: string): string {
+  return /[\u0000-\u001f\u007f]/.test(text) ? JSON.stringify(text) : text
+}
+
+function cut(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text
+}

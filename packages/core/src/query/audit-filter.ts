@@ -1,0 +1,203 @@
+import { InvalidArgumentError } from '../errors.js'
+
+/** One value, or several (matches any of them). */
+export type OneOrMany<T> = T | readonly T[]
+
+/**
+ * Which entries to read. Every key is optional and keys combine with AND; a key left
+ * `undefined` is ignored. Values only ever reach SQL as bound parameters.
+ */
+export interface AuditFilter {
+  /** `actor_id` equals (any of) this. */
+  actorId?: OneOrMany<string>
+  /** `true`: only entries without an actor (`actor_type = 'system'`); `false`: only the others. */
+  system?: boolean
+  /** `action` equals (any of) this, e.g. `'updated'` or `['login', 'login_failed']`. */
+  action?: OneOrMany<string>
+  /** `resource_type` equals (any of) this. */
+  resourceType?: OneOrMany<string>
+  /** `resource_id` equals (any of) this (composite keys: the JSON array text, `'["7","en"]'`). */
+  resourceId?: OneOrMany<string>
+  locationId?: OneOrMany<string>
+  tenantId?: OneOrMany<string>
+  logName?: OneOrMany<string>
+  requestId?: OneOrMany<string>
+  /**
+   * Entries created at or after this instant: a Date or an ISO 8601 string. A string without
+   * an offset is read in the process's local time zone, as `new Date()` does.
+   */
+  from?: Date | string
+  /** Entries created at or before this instant (inclusive to the millisecond); as `from`. */
+  to?: Date | string
+  /** Entries whose `changes` include this database column (uses the GIN index on `changed_fields`). */
+  field?: string
+  /** Case-insensitive substring of the resource name or the actor name. `''` matches everything. */
+  search?: string
+}
+
+/** `list()` arguments: a filter plus paging. */
+export interface ListOptions extends AuditFilter {
+  /** Entries per page, 1 to 1000. Default 100. */
+  limit?: number
+  /** `nextCursor` of the previous page. Default: start at the newest (or, ascending, the oldest) entry. */
+  cursor?: string | null
+  /** `'desc'`: newest first (default); `'asc'`: oldest first. */
+  order?: 'asc' | 'desc'
+}
+
+export const FILTER_KEYS = [
+  'actorId',
+  'system',
+  'action',
+  'resourceType',
+  'resourceId',
+  'locationId',
+  'tenantId',
+  'logName',
+  'requestId',
+  'from',
+  'to',
+  'field',
+  'search',
+] as const satisfies ReadonlyArray<keyof AuditFilter>
+
+const EQUALITY_COLUMNS = {
+  actorId: 'actor_id',
+  action: 'action',
+  resourceType: 'resource_type',
+  resourceId: 'resource_id',
+  locationId: 'location_id',
+  tenantId: 'tenant_id',
+  logName: 'log_name',
+  requestId: 'request_id',
+} as const satisfies Partial<Record<keyof AuditFilter, string>>
+
+/** A WHERE clause (without the keyword; `TRUE` when empty) and its bound parameters. */
+export interface SqlCondition {
+  where: string
+  params: unknown[]
+}
+
+/**
+ * Checks `input` against the keys in `allowed` and builds its WHERE clause. Throws
+ * InvalidArgumentError naming the offending key for unknown keys, wrong types, invalid dates and
+ * `from` after `to`.
+ */
+export function buildFilterCondition(
+  input: unknown,
+  options: { readonly allowed?: readonly string[]; readonly params?: unknown[] } = {},
+): SqlCondition {
+  const filter = checkObject(input, 'filter')
+  const allowed = options.allowed ?? FILTER_KEYS
+  for (const key of Object.keys(filter)) {
+    if (!allowed.includes(key)) {
+      throw new InvalidArgumentError(
+        `audit-trail: unknown filter key "${key}"; use one of ${allowed.join(', ')}.`,
+      )
+    }
+  }
+  const params = options.params ?? []
+  const clauses: string[] = []
+  const bind = (value: unknown): string => {
+    params.push(value)
+    return `$${params.length}`
+  }
+
+  for (const [key, column] of Object.entries(EQUALITY_COLUMNS) as Array<[keyof typeof EQUALITY_COLUMNS, string]>) {
+    const value = filter[key]
+    if (value === undefined) continue
+    if (Array.isArray(value)) {
+      if (value.length === 0) {
+        throw new InvalidArgumentError(`audit-trail: filter.${key} is an empty array; leave the key out to match every entry.`)
+      }
+      value.forEach((item, index) => checkString(item, `filter.${key}[${index}]`))
+      clauses.push(value.length === 1 ? `${column} = ${bind(value[0])}` : `${column} = ANY(${bind(value)}::text[])`)
+    } else {
+      clauses.push(`${column} = ${bind(checkString(value, `filter.${key}`, 'a string or an array of strings'))}`)
+    }
+  }
+
+  if (filter.system !== undefined) {
+    if (typeof filter.system !== 'boolean') {
+      throw new InvalidArgumentError(`audit-trail: filter.system must be true or false, got ${describe(filter.system)}.`)
+    }
+    clauses.push(filter.system ? `actor_type = 'system'` : `actor_type <> 'system'`)
+  }
+
+  const from = filter.from === undefined ? undefined : parseInstant(filter.from, 'filter.from')
+  const to = filter.to === undefined ? undefined : parseInstant(filter.to, 'filter.to')
+  if (from && to && from.getTime() > to.getTime()) {
+    throw new InvalidArgumentError(
+      `audit-trail: filter.from (${from.toISOString()}) is after filter.to (${to.toISOString()}); swap them.`,
+    )
+  }
+  if (from) clauses.push(`created_at >= ${bind(from.toISOString())}::timestamptz`)
+  // created_at has microseconds, a JS Date only milliseconds (pg truncates when parsing): "up to
+  // and including to" must include the whole millisecond, or `to: entry.createdAt` misses the entry.
+  if (to) clauses.push(`created_at < ${bind(new Date(to.getTime() + 1).toISOString())}::timestamptz`)
+
+  if (filter.field !== undefined) {
+    clauses.push(`changed_fields @> ARRAY[${bind(checkString(filter.field, 'filter.field'))}]::text[]`)
+  }
+
+  if (filter.search !== undefined) {
+    const search = checkString(filter.search, 'filter.search')
+    if (search !== '') {
+      const pattern = bind(`%${escapeLike(search)}%`)
+      clauses.push(`(resource_name ILIKE ${pattern} OR actor_name ILIKE ${pattern})`)
+    }
+  }
+
+  return { where: clauses.length === 0 ? 'TRUE' : clauses.join(' AND '), params }
+}
+
+/** `%`, `_` and the escape character itself match literally (backslash is LIKE's default escape). */
+export function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (char) => `\\${char}`)
+}
+
+const ISO_8601 = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?)?$/i
+
+/** A Date or an ISO 8601 string as a valid Date; throws naming `name` otherwise. */
+export function parseInstant(value: unknown, name: string): Date {
+  if (value instanceof Date) {
+    if (Number.isNaN(value.getTime())) throw new InvalidArgumentError(`audit-trail: ${name} is an invalid Date.`)
+    return value
+  }
+  if (typeof value === 'string' && ISO_8601.test(value.trim())) {
+    const date = new Date(value.trim())
+    if (!Number.isNaN(date.getTime())) return date
+  }
+  throw new InvalidArgumentError(
+    `audit-trail: ${name} must be a Date or an ISO 8601 date or timestamp such as 2024-01-15 or 2024-01-15T14:30:00Z, got ${describe(value)}.`,
+  )
+}
+
+/** A non-null plain object, or throws naming `name`. */
+export function checkObject(value: unknown, name: string): Record<string, unknown> {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new InvalidArgumentError(`audit-trail: ${name} must be an object, got ${describe(value)}.`)
+  }
+  return value as Record<string, unknown>
+}
+
+/** A string PostgreSQL can hold (no U+0000), or throws naming `name`. */
+export function checkString(value: unknown, name: string, expected = 'a string'): string {
+  if (typeof value !== 'string') {
+    throw new InvalidArgumentError(`audit-trail: ${name} must be ${expected}, got ${describe(value)}.`)
+  }
+  if (value.includes('\u0000')) {
+    throw new InvalidArgumentError(`audit-trail: ${name} contains U+0000, which PostgreSQL text cannot hold; remove it.`)
+  }
+  return value
+}
+
+/** A short description of a bad value for error messages. */
+export function describe(value: unknown): string {
+  if (value === null) return 'null'
+  if (Array.isArray(value)) return 'an array'
+  if (value instanceof Date) return Number.isNaN(value.getTime()) ? 'an invalid Date' : 'a Date'
+  if (typeof value === 'string') return JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}…` : value)
+  if (typeof value === 'object') return 'an object'
+  return `${typeof value} ${String(value)}`
+}

@@ -1,0 +1,82 @@
+import pg from 'pg'
+import { InvalidArgumentError } from '../errors.js'
+import { exportCsv, type ExportCsvFilter, type ExportCsvOptions, type ExportCsvResult } from '../export/export-csv.js'
+import type { AuditEntry } from './audit-entry.js'
+import type { AuditFilter, ListOptions } from './audit-filter.js'
+import { countEntries } from './count-entries.js'
+import { history } from './history.js'
+import { listEntries, type ListResult } from './list-entries.js'
+import { recordEvent, type AuditEvent } from './record-event.js'
+import type { ResourceKey } from './resource-key.js'
+import { stateAt, type RecordState } from './state-at.js'
+
+/** Where `createAuditLog` reads and writes: a connection string (it owns a pool) or your pool. */
+export type CreateAuditLogOptions =
+  | {
+      /** PostgreSQL URL; the log creates a `pg.Pool` on it and `close()` ends that pool. */
+      connectionString: string
+      /** Size of that pool. Default 10 (pg's default). */
+      max?: number
+    }
+  | {
+      /** An existing pool; `close()` leaves it open. */
+      pool: pg.Pool
+    }
+
+/** Reads the activity log and records manual events. Create with `createAuditLog()`. */
+export interface AuditLog {
+  /** One page of entries matching the filter, newest first by default; follow `nextCursor` for more. */
+  list(options?: ListOptions): Promise<ListResult>
+  /** How many entries match the filter. */
+  count(filter?: AuditFilter): Promise<number>
+  /** Every entry of one record, newest first. */
+  history(resourceType: string, resourceId: ResourceKey): Promise<AuditEntry[]>
+  /** The record's columns as of `at` (encoded values, as stored in `changes`), or null. */
+  stateAt(resourceType: string, resourceId: ResourceKey, at: Date | string): Promise<RecordState | null>
+  /** Writes a manual event (`login`, `login_failed`, `pdf_downloaded`, ...) in its own transaction. */
+  record(event: AuditEvent): Promise<AuditEntry>
+  /** Streams the matching entries to `writable` as CSV. */
+  exportCsv(filter: ExportCsvFilter, writable: NodeJS.WritableStream, options?: ExportCsvOptions): Promise<ExportCsvResult>
+  // archive() and verify() arrive with the hash chain and archival work (SPEC "Append-only and
+  // tamper evidence"); they belong here, next to the readers, as methods on the same pool.
+  /** Ends the pool if the log created it; a pool passed in stays open. */
+  close(): Promise<void>
+}
+
+/**
+ * Opens the activity log for reading and for manual events.
+ *
+ * @example
+ * const log = createAuditLog({ connectionString: process.env.DATABASE_URL! })
+ * const { entries, nextCursor } = await log.list({ resourceType: 'client', field: 'email', limit: 20 })
+ * await log.record({ action: 'login_failed', description: 'wrong password' })
+ * await log.close()
+ */
+export function createAuditLog(options: CreateAuditLogOptions): AuditLog {
+  const owned = options !== null && typeof options === 'object' && 'connectionString' in options
+  let pool: pg.Pool
+  if (owned) {
+    if (typeof options.connectionString !== 'string' || options.connectionString === '') {
+      throw new InvalidArgumentError('audit-trail: createAuditLog({ connectionString }) needs a PostgreSQL URL string.')
+    }
+    pool = new pg.Pool({ connectionString: options.connectionString, max: options.max ?? 10 })
+  } else if (options !== null && typeof options === 'object' && 'pool' in options && options.pool) {
+    pool = options.pool
+  } else {
+    throw new InvalidArgumentError('audit-trail: createAuditLog() needs { connectionString } or { pool }.')
+  }
+  let closed: Promise<void> | undefined
+  return {
+    list: (listOptions) => listEntries(pool, listOptions),
+    count: (filter) => countEntries(pool, filter),
+    history: (resourceType, resourceId) => history(pool, resourceType, resourceId),
+    stateAt: (resourceType, resourceId, at) => stateAt(pool, resourceType, resourceId, at),
+    record: (event) => recordEvent(pool, event),
+    exportCsv: (filter, writable, exportOptions) => exportCsv(pool, filter, writable, exportOptions),
+    close() {
+      if (!owned) return Promise.resolve()
+      closed ??= pool.end()
+      return closed
+    },
+  }
+}

@@ -48,7 +48,7 @@ export async function exportCsv(
   const batchSize = options.batchSize ?? 1000
   const sql =
     `SELECT ${CSV_SELECT_LIST} FROM audit_trail.activity_log WHERE ${condition.where} ` +
-    `ORDER BY id ${order === 'desc' ? 'DESC' : 'ASC'}`
+    `ORDER BY activity_log.id ${order === 'desc' ? 'DESC' : 'ASC'}`
   const client = await pool.connect()
   const cursor = client.query(new Cursor<Record<string, unknown>>(sql, condition.params))
   let rows = 0

@@ -7,7 +7,7 @@ export async function history(executor: AuditExecutor, resourceType: string, res
   const key = resourceKey(resourceType, resourceId)
   const { rows } = await executor.query(
     `SELECT ${ENTRY_SELECT_LIST} FROM audit_trail.activity_log ` +
-      'WHERE resource_type = $1 AND resource_id = $2 ORDER BY id DESC',
+      'WHERE resource_type = $1 AND resource_id = $2 ORDER BY activity_log.id DESC',
     [key.type, key.id],
   )
   return rows.map(toAuditEntry)

@@ -27,11 +27,12 @@ export async function listEntries(executor: AuditExecutor, options: ListOptions 
     condition.params.push(decodeCursor(cursor, order))
     where += ` AND id ${order === 'desc' ? '<' : '>'} $${condition.params.length}::bigint`
   }
+  // ORDER BY activity_log.id: a bare `id` would name the select list's text alias and sort as text.
   // One extra row tells whether there is a next page without a second query.
   condition.params.push(limit + 1)
   const { rows } = await executor.query(
     `SELECT ${ENTRY_SELECT_LIST} FROM audit_trail.activity_log WHERE ${where} ` +
-      `ORDER BY id ${order === 'desc' ? 'DESC' : 'ASC'} LIMIT $${condition.params.length}`,
+      `ORDER BY activity_log.id ${order === 'desc' ? 'DESC' : 'ASC'} LIMIT $${condition.params.length}`,
     condition.params,
   )
   const entries = rows.slice(0, limit).map(toAuditEntry)

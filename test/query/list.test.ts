@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { InvalidArgumentError, createAuditLog, type AuditFilter, type AuditLog } from '@audit-trail/core'
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js'
+import { buildFilterCondition } from '../../packages/core/src/query/audit-filter.js'
 import { seedEntries } from './seed-entries.js'
 
 let db: TestDatabase
@@ -107,6 +108,24 @@ describe('list() filters', () => {
     expect((await log.list({ logName: 'micro', from: at, to: at })).entries.map((entry) => entry.id)).toEqual([id])
     expect(await log.count({ logName: 'micro', to: new Date(at.getTime() - 1) })).toBe(0)
     expect(await log.count({ logName: 'micro', from: new Date(at.getTime() + 1) })).toBe(0)
+  })
+})
+
+describe('field filter', () => {
+  it('is changed_fields @> ARRAY[$1], which the GIN index on changed_fields serves', async () => {
+    const condition = buildFilterCondition({ field: 'email' })
+    expect(condition).toEqual({ where: 'changed_fields @> ARRAY[$1]::text[]', params: ['email'] })
+    const client = await db.pool.connect()
+    try {
+      await client.query('BEGIN')
+      // The test table is tiny; without this the planner rightly prefers a sequential scan.
+      await client.query('SET LOCAL enable_seqscan = off')
+      const plan = await client.query(`EXPLAIN SELECT count(*) FROM audit_trail.activity_log WHERE ${condition.where}`, condition.params)
+      await client.query('ROLLBACK')
+      expect(plan.rows.map((row) => row['QUERY PLAN']).join('\n')).toContain('Bitmap Index Scan on activity_log_changed_fields_gin')
+    } finally {
+      client.release()
+    }
   })
 })
 

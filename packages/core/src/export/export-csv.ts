@@ -69,6 +69,9 @@ export async function exportCsv(
         header: true,
         columns: [...CSV_COLUMNS],
         record_delimiter: 'windows',
+        // Defaults to false once record_delimiter is set: a lone CR or LF in a value would then
+        // go out unquoted and split the record.
+        quote_record_delimiter: true,
         escape_formulas: true,
       }),
       writable,

@@ -2,7 +2,8 @@
 --
 -- Installs: triggers that reject UPDATE, DELETE and TRUNCATE on audit_trail.activity_log for every
 -- role (the owner and superusers included), and audit_trail.grant_app_role(role_name), which
--- gives an application role INSERT and SELECT on the log and nothing else.
+-- gives an application role INSERT and SELECT on the log (plus SELECT on the archive and the
+-- hash chain, and sealing, once 004/005 are installed) and nothing else.
 -- Needs: 001_activity_log.sql. Run as the owning role.
 -- Idempotent.
 --
@@ -12,6 +13,13 @@
 CREATE OR REPLACE FUNCTION audit_trail.reject_modification() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
+  -- Archival (sql/005) is the one way out: audit_trail.archive_entries() names the table it
+  -- deletes from in a transaction-local setting, and only the owning role passes the check.
+  IF TG_OP = 'DELETE'
+     AND current_setting('audit_trail.archiving', true) = format('%I.%I', TG_TABLE_SCHEMA, TG_TABLE_NAME)
+     AND pg_has_role(current_user, (SELECT relowner FROM pg_class WHERE oid = TG_RELID), 'USAGE') THEN
+    RETURN NULL;
+  END IF;
   RAISE EXCEPTION '% on %.% is not allowed: the activity log is append-only',
       TG_OP, TG_TABLE_SCHEMA, TG_TABLE_NAME
     USING ERRCODE = '42501',
@@ -59,6 +67,14 @@ BEGIN
   EXECUTE format('GRANT USAGE ON SCHEMA audit_trail TO %I', role_name);
   EXECUTE format('REVOKE ALL ON audit_trail.activity_log FROM %I', role_name);
   EXECUTE format('GRANT SELECT, INSERT ON audit_trail.activity_log TO %I', role_name);
+  -- Reading the archive and verifying the chain (sql/004, sql/005), when installed.
+  IF to_regclass('audit_trail.activity_log_archive') IS NOT NULL THEN
+    EXECUTE format('GRANT SELECT ON audit_trail.activity_log_archive TO %I', role_name);
+  END IF;
+  IF to_regclass('audit_trail.activity_log_chain') IS NOT NULL THEN
+    EXECUTE format('GRANT SELECT ON audit_trail.activity_log_chain TO %I', role_name);
+    EXECUTE format('GRANT EXECUTE ON FUNCTION audit_trail.seal_chain(interval) TO %I', role_name);
+  END IF;
 END
 $$;
 

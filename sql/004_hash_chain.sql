@@ -1,0 +1,207 @@
+-- audit-trail 004: the hash chain (tamper evidence).
+--
+-- Installs: audit_trail.activity_log_chain (one link per entry: entry id + SHA-256 hash),
+-- audit_trail.chain_state (the sealer's pending horizon), audit_trail.seal_chain() which links
+-- committed entries, audit_trail.entry_canonical(jsonb) (the hashed form of an entry),
+-- audit_trail.protect_append_only(table) (the 002 triggers for another table), and a statement
+-- trigger on the log that gives every writing transaction its transaction id before it draws
+-- entry ids.
+-- Needs: 001, 002. Run as the role that owns the log.
+-- Idempotent.
+--
+-- What a link is: hash(n) = sha256(hash(n-1) || entry_canonical(entry n)), hex, over the entries
+-- in id order, starting from 64 zeros. entry_canonical is to_jsonb(entry) without its SQL NULL
+-- columns (so a column added later as NULL does not change old hashes), created_at in UTC, as
+-- jsonb text (sorted keys). `verifyChain` in @audit-trail/core recomputes it with node:crypto.
+--
+-- Why a sealer and not a link written by each insert. Entries come from many concurrent
+-- transactions and ids are drawn before commit, so id order is not commit order. A chain
+-- built by each INSERT (FOR UPDATE of the tail, max(id), timestamps) forks or links to an
+-- entry that later rolls back. Linking at commit time (a deferred constraint trigger under an
+-- advisory lock) fixes the order but serialises every audited commit, lock held through the
+-- WAL flush, and fails under REPEATABLE READ / SERIALIZABLE, whose snapshot cannot see a link
+-- committed after it began. So writers do nothing but take their transaction id early (a
+-- BEFORE INSERT statement trigger, a few microseconds, no lock, no extra row); seal_chain(),
+-- run in its own READ COMMITTED transaction (by verify, archive, or a schedule), links
+-- entries in id order up to a horizon below which no running transaction can still add an
+-- entry:
+--   1. q = last value drawn from the log's id sequence (non-transactional, CACHE 1);
+--   2. x = its own transaction id, assigned after reading q;
+--   3. every transaction that drew an id <= q had its transaction id before drawing it (the
+--      statement trigger), so before x. Once a fresh snapshot shows every transaction id < x
+--      finished, every committed entry with id <= q is visible and nothing can add one.
+-- If a long transaction is still open, (q, x) is kept in chain_state and a later call seals
+-- up to it. Links are in id order, so any entry at or below the sealed tail without a link
+-- was added out of band; the chain never forks (entry_id is the primary key and sealers
+-- serialise on an advisory lock).
+
+CREATE TABLE IF NOT EXISTS audit_trail.activity_log_chain (
+  -- The linked entry (in activity_log or activity_log_archive); links are in entry id order.
+  entry_id   bigint PRIMARY KEY,
+  -- sha256(previous link's hash || entry_canonical(entry)), hex.
+  hash       text NOT NULL,
+  sealed_at  timestamptz NOT NULL DEFAULT now(),
+  CONSTRAINT activity_log_chain_hash_check CHECK (hash ~ '^[0-9a-f]{64}$')
+);
+
+COMMENT ON TABLE audit_trail.activity_log_chain IS
+  'Hash chain over activity_log entries in id order, written only by audit_trail.seal_chain(). Append-only.';
+
+-- One row: the newest horizon that could not be sealed yet because transactions older than
+-- it were still running. Losing or editing it only delays sealing.
+CREATE TABLE IF NOT EXISTS audit_trail.chain_state (
+  singleton      boolean PRIMARY KEY DEFAULT true,
+  candidate_id   bigint,
+  candidate_xid  xid8,
+  CONSTRAINT chain_state_singleton_check CHECK (singleton)
+);
+
+-- Created here, not by seal_chain(): a write would give the sealer a transaction id too early.
+INSERT INTO audit_trail.chain_state DEFAULT VALUES ON CONFLICT DO NOTHING;
+
+REVOKE ALL ON audit_trail.activity_log_chain FROM PUBLIC;
+REVOKE ALL ON audit_trail.chain_state FROM PUBLIC;
+
+-- The 002 triggers (UPDATE, DELETE, TRUNCATE rejected for every role, ALWAYS) for another table.
+CREATE OR REPLACE FUNCTION audit_trail.protect_append_only(target regclass) RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+  base text := (SELECT relname FROM pg_class WHERE oid = target);
+  op text;
+BEGIN
+  FOREACH op IN ARRAY ARRAY['update', 'delete', 'truncate'] LOOP
+    EXECUTE format('CREATE OR REPLACE TRIGGER %I BEFORE %s ON %s FOR EACH STATEMENT EXECUTE FUNCTION audit_trail.reject_modification()',
+                   base || '_reject_' || op, upper(op), target);
+    EXECUTE format('ALTER TABLE %s ENABLE ALWAYS TRIGGER %I', target, base || '_reject_' || op);
+  END LOOP;
+END
+$$;
+
+REVOKE ALL ON FUNCTION audit_trail.protect_append_only(regclass) FROM PUBLIC;
+
+SELECT audit_trail.protect_append_only('audit_trail.activity_log_chain');
+
+CREATE OR REPLACE FUNCTION audit_trail.entry_canonical(entry jsonb) RETURNS text
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
+  SELECT jsonb_object_agg(key, CASE
+           WHEN key = 'created_at' THEN to_jsonb(to_char((value #>> '{}')::timestamptz AT TIME ZONE 'UTC',
+                                                         'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'))
+           ELSE value END)::text
+  FROM jsonb_each(entry)
+  WHERE jsonb_typeof(value) <> 'null'
+$$;
+
+COMMENT ON FUNCTION audit_trail.entry_canonical(jsonb) IS
+  'The text an entry''s chain hash covers: to_jsonb(entry) without SQL NULL columns, created_at in UTC.';
+
+-- Writers: take the transaction id before the INSERT draws ids (see the header, step 3).
+CREATE OR REPLACE FUNCTION audit_trail.assign_chain_xid() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM pg_current_xact_id();
+  RETURN NULL;
+END
+$$;
+
+CREATE OR REPLACE TRIGGER activity_log_chain_xid
+  BEFORE INSERT ON audit_trail.activity_log
+  FOR EACH STATEMENT EXECUTE FUNCTION audit_trail.assign_chain_xid();
+ALTER TABLE audit_trail.activity_log ENABLE ALWAYS TRIGGER activity_log_chain_xid;
+
+-- True when a fresh snapshot shows every transaction id below `x` finished.
+CREATE OR REPLACE FUNCTION audit_trail.chain_xids_finished(x xid8) RETURNS boolean
+LANGUAGE sql VOLATILE AS $$
+  SELECT pg_snapshot_xmax(s) >= x AND NOT EXISTS (SELECT 1 FROM pg_snapshot_xip(s) AS running WHERE running < x)
+  FROM pg_current_snapshot() AS s
+$$;
+
+CREATE OR REPLACE FUNCTION audit_trail.seal_chain(max_wait interval DEFAULT interval '2 seconds') RETURNS bigint
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  id_sequence regclass;
+  drawn bigint;
+  own_xid xid8;
+  horizon bigint;
+  state audit_trail.chain_state;
+  ready boolean := false;
+  deadline timestamptz;
+  tail_id bigint;
+  link_hash text;
+  entry record;
+  ids bigint[] := '{}';
+  hashes text[] := '{}';
+  sealed bigint := 0;
+BEGIN
+  IF current_setting('transaction_isolation') <> 'read committed' THEN
+    RAISE EXCEPTION 'audit_trail.seal_chain() must run at READ COMMITTED, not %', current_setting('transaction_isolation')
+      USING ERRCODE = '0A000',
+            HINT = 'Call it in its own transaction: each step needs a fresh snapshot. verifyChain() does.';
+  END IF;
+  PERFORM pg_advisory_xact_lock(hashtext('audit_trail.seal_chain'));
+
+  id_sequence := pg_get_serial_sequence('audit_trail.activity_log', 'id')::regclass;
+  -- With a per-session id cache, ids are no longer drawn in time order and the horizon argument fails.
+  IF (SELECT seqcache FROM pg_sequence WHERE seqrelid = id_sequence) <> 1 THEN
+    RAISE EXCEPTION 'audit_trail.seal_chain(): % must have CACHE 1', id_sequence
+      USING ERRCODE = '55000', HINT = format('ALTER SEQUENCE %s CACHE 1', id_sequence);
+  END IF;
+
+  SELECT * INTO state FROM audit_trail.chain_state;
+  SELECT c.entry_id, c.hash INTO tail_id, link_hash FROM audit_trail.activity_log_chain c ORDER BY c.entry_id DESC LIMIT 1;
+  tail_id := coalesce(tail_id, 0);
+  link_hash := coalesce(link_hash, repeat('0', 64));
+  horizon := tail_id;
+
+  IF state.candidate_id IS NOT NULL AND audit_trail.chain_xids_finished(state.candidate_xid) THEN
+    horizon := greatest(horizon, state.candidate_id);
+    state.candidate_id := NULL;
+  END IF;
+
+  -- A new horizon needs a transaction id drawn now; a caller that already wrote in this
+  -- transaction got its id earlier, so it only seals up to a horizon found before.
+  IF pg_current_xact_id_if_assigned() IS NULL THEN
+    drawn := coalesce(pg_sequence_last_value(id_sequence), 0);
+    own_xid := pg_current_xact_id();
+    deadline := clock_timestamp() + max_wait;
+    LOOP
+      ready := audit_trail.chain_xids_finished(own_xid);
+      EXIT WHEN ready OR clock_timestamp() >= deadline;
+      PERFORM pg_sleep(0.005);
+    END LOOP;
+    IF ready THEN
+      horizon := greatest(horizon, drawn);
+      state.candidate_id := NULL;
+    ELSIF state.candidate_id IS NULL AND drawn > horizon THEN
+      state.candidate_id := drawn;
+      state.candidate_xid := own_xid;
+    END IF;
+  END IF;
+  UPDATE audit_trail.chain_state SET candidate_id = state.candidate_id, candidate_xid = state.candidate_xid
+    WHERE (candidate_id, candidate_xid) IS DISTINCT FROM (state.candidate_id, state.candidate_xid);
+
+  FOR entry IN
+    SELECT e.id, audit_trail.entry_canonical(to_jsonb(e)) AS canonical
+    FROM audit_trail.activity_log e
+    WHERE e.id > tail_id AND e.id <= horizon
+    ORDER BY e.id
+  LOOP
+    link_hash := encode(sha256(convert_to(link_hash || entry.canonical, 'UTF8')), 'hex');
+    ids := ids || entry.id;
+    hashes := hashes || link_hash;
+    IF cardinality(ids) >= 10000 THEN
+      INSERT INTO audit_trail.activity_log_chain (entry_id, hash) SELECT * FROM unnest(ids, hashes);
+      sealed := sealed + cardinality(ids);
+      ids := '{}';
+      hashes := '{}';
+    END IF;
+  END LOOP;
+  INSERT INTO audit_trail.activity_log_chain (entry_id, hash) SELECT * FROM unnest(ids, hashes);
+  RETURN sealed + cardinality(ids);
+END
+$$;
+
+REVOKE ALL ON FUNCTION audit_trail.seal_chain(interval) FROM PUBLIC;
+REVOKE ALL ON FUNCTION audit_trail.chain_xids_finished(xid8) FROM PUBLIC;
+
+COMMENT ON FUNCTION audit_trail.seal_chain(interval) IS
+  'Links committed entries into audit_trail.activity_log_chain up to a safe horizon; returns how many. Run in its own READ COMMITTED transaction.';

@@ -1,5 +1,4 @@
-import { createWriteStream } from 'node:fs'
-import { rename, rm } from 'node:fs/promises'
+import { open, rename, rm } from 'node:fs/promises'
 import { AuditTrailError } from '../../errors.js'
 import { createAuditLog } from '../../query/audit-log.js'
 import type { CliCommand } from '../cli-io.js'
@@ -34,7 +33,8 @@ ${FILTER_HELP}
       const log = createAuditLog({ pool })
       const total = showProgress ? await log.count(filter) : 0
       let shownAt = 0
-      const writable = partial === undefined ? io.stdout : createWriteStream(partial)
+      // Opened before streaming, so a bad path is a plain rejection rather than a stream 'error'.
+      const writable = partial === undefined ? io.stdout : (await open(partial, 'w')).createWriteStream()
       const { rows } = await log.exportCsv(filter, writable, {
         end: partial !== undefined,
         onProgress: showProgress

@@ -1,0 +1,236 @@
+import { spawn } from 'node:child_process'
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { CSV_COLUMNS, readMigrations } from '@audit-trail/core'
+import { createTestDatabase, type TestDatabase } from '../support/test-database.js'
+import { seedEntries } from '../query/seed-entries.js'
+
+const root = fileURLToPath(new URL('../..', import.meta.url))
+// The CLI runs from its TypeScript source through tsx, so these tests need no build step.
+const CLI = [`--import`, 'tsx', join(root, 'packages/core/src/cli/cli.ts')]
+
+let db: TestDatabase
+
+beforeAll(async () => {
+  db = await createTestDatabase()
+})
+afterAll(async () => {
+  await db?.drop()
+})
+
+/** Runs the CLI as a child process (asynchronously: an embedded database serves it from this process). */
+function run(args: string[], env: Record<string, string | undefined> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [...CLI, ...args], {
+      cwd: root,
+      env: { PATH: process.env.PATH, TZ: 'UTC', DATABASE_URL: db.url, ...env },
+    })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()))
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
+    child.on('error', reject)
+    child.on('close', (code) => resolve({ code, stdout, stderr }))
+  })
+}
+
+describe('audit-trail --help', () => {
+  it('lists the commands', async () => {
+    const result = await run(['--help'])
+    expect(result).toEqual({
+      code: 0,
+      stderr: '',
+      stdout: `Usage: audit-trail <command> [flags]
+
+Commands:
+  migrate   apply sql/ (idempotent), grant the app role INSERT/SELECT
+  tail      the activity log view, day by day
+  export    CSV of the filtered view
+
+The database comes from --database-url URL or DATABASE_URL.
+Run audit-trail <command> --help for a command's flags.
+`,
+    })
+  })
+
+  for (const [command, usage] of [
+    ['migrate', 'Usage: audit-trail migrate [--app-role NAME] [--database-url URL]'],
+    ['tail', 'Usage: audit-trail tail [filters] [--limit N] [--tz ZONE] [--database-url URL]'],
+    ['export', 'Usage: audit-trail export [filters] [--out FILE] [--database-url URL]'],
+  ] as const) {
+    it(`${command} --help`, async () => {
+      const result = await run([command, '--help'], { DATABASE_URL: undefined })
+      expect(result.code).toBe(0)
+      expect(result.stderr).toBe('')
+      expect(result.stdout.split('\n')[0]).toBe(usage)
+      if (command !== 'migrate') expect(result.stdout).toContain('  --field COLUMN      entries that changed this column, e.g. email\n')
+    })
+  }
+})
+
+describe('errors: one line on stderr, non-zero exit', () => {
+  const cases: Array<[string, string[], Record<string, string | undefined>, number, string]> = [
+    ['no command', [], {}, 2, ''],
+    ['unknown command', ['archive'], {}, 2, 'audit-trail: unknown command "archive"; use one of migrate, tail, export (audit-trail --help).\n'],
+    ['unknown flag', ['tail', '--actr', 'u1'], {}, 2, 'audit-trail: unknown flag --actr for tail; see audit-trail tail --help.\n'],
+    ['missing value', ['tail', '--limit'], {}, 2, 'audit-trail: --limit needs a value; see audit-trail tail --help.\n'],
+    ['value for a boolean flag', ['export', '--system=yes'], {}, 2, 'audit-trail: --system takes no value; see audit-trail export --help.\n'],
+    ['stray argument', ['tail', 'item'], {}, 2, 'audit-trail: unexpected argument "item" for tail; see audit-trail tail --help.\n'],
+    ['bad limit', ['tail', '--limit', '0'], {}, 2, 'audit-trail: --limit must be a whole number from 1 to 1000, got "0".\n'],
+    ['bad date', ['tail', '--from', 'yesterday'], {}, 2, 'audit-trail: --from must be a date (2024-01-15) or an ISO timestamp (2024-01-15T14:30:00Z), got "yesterday".\n'],
+    ['from after to', ['export', '--from', '2024-02-01', '--to', '2024-01-01'], {}, 1,
+      'audit-trail: filter.from (2024-02-01T00:00:00.000Z) is after filter.to (2024-01-01T23:59:59.999Z); swap them.\n'],
+    ['bad time zone', ['tail', '--tz', 'Mars/Base'], {}, 2, 'audit-trail: --tz "Mars/Base" is not a time zone; use an IANA name such as UTC or Europe/Paris.\n'],
+    ['no database', ['tail'], { DATABASE_URL: undefined }, 2, 'audit-trail: no database given; pass --database-url URL or set DATABASE_URL.\n'],
+    ['unreachable database (tail)', ['tail', '--database-url', 'postgresql://postgres:secret@127.0.0.1:1/postgres'], {}, 1,
+      'audit-trail: cannot connect to the database at 127.0.0.1:1/postgres: connect ECONNREFUSED 127.0.0.1:1\n'],
+    ['unreachable database (export)', ['export'], { DATABASE_URL: 'postgresql://postgres@127.0.0.1:1/postgres' }, 1,
+      'audit-trail: cannot connect to the database at 127.0.0.1:1/postgres: connect ECONNREFUSED 127.0.0.1:1\n'],
+    ['unreachable database (migrate)', ['migrate', '--database-url', 'postgresql://postgres@127.0.0.1:1/postgres'], {}, 1,
+      'audit-trail: cannot connect to the database at 127.0.0.1:1/postgres: connect ECONNREFUSED 127.0.0.1:1\n'],
+  ]
+  for (const [name, args, env, code, stderr] of cases) {
+    it(name, async () => {
+      const result = await run(args, env)
+      expect(result.code).toBe(code)
+      expect(result.stdout).toBe('')
+      if (name === 'no command') expect(result.stderr.split('\n')[0]).toBe('Usage: audit-trail <command> [flags]')
+      else expect(result.stderr).toBe(stderr)
+    })
+  }
+})
+
+describe('audit-trail migrate', () => {
+  it('applies sql/ to an empty database, idempotently, and names a missing app role', async () => {
+    const fresh = await createTestDatabase({ migrate: false })
+    try {
+      const before = await run(['tail'], { DATABASE_URL: fresh.url })
+      expect(before.code).toBe(1)
+      expect(before.stderr).toMatch(/^audit-trail: [^\n]+ has no audit_trail\.activity_log; run audit-trail migrate first \([^\n]+\)\.\n$/)
+      for (let pass = 0; pass < 2; pass++) {
+        const result = await run(['migrate', '--database-url', fresh.url])
+        expect(result.stderr).toBe('')
+        expect(result.code).toBe(0)
+        const files = readMigrations().map((file) => file.name)
+        expect(files.slice(0, 3)).toEqual(['001_activity_log.sql', '002_append_only.sql', '003_capture.sql'])
+        expect(result.stdout).toBe(`Applied ${files.length} migrations to ${new URL(fresh.url).host}${new URL(fresh.url).pathname}: ${files.join(', ')}\n`)
+      }
+      const role = await run(['migrate', '--app-role', 'no_such_role'], { DATABASE_URL: fresh.url })
+      expect(role.code).toBe(1)
+      expect(role.stderr).toBe('audit-trail: audit_trail.grant_app_role: role "no_such_role" does not exist\n')
+      const tail = await run(['tail'], { DATABASE_URL: fresh.url })
+      expect(tail).toEqual({ code: 0, stderr: '', stdout: 'Showing 0 of 0 entries\n' })
+    } finally {
+      await fresh.drop()
+    }
+  })
+})
+
+describe('audit-trail tail', () => {
+  beforeAll(async () => {
+    // 153 older entries, then the three of SPEC.md's example.
+    await seedEntries(db, Array.from({ length: 153 }, (_, i) => ({
+      log_name: 'spec', created_at: new Date(Date.UTC(2024, 0, 10, 0, i)).toISOString(), actor_id: 'u9', actor_name: 'Old Timer', resource_name: `Thing ${i}`,
+    })))
+    await seedEntries(db, [
+      { log_name: 'spec', created_at: '2024-01-15T08:30:00Z', actor_id: 'u1', actor_name: 'Jan Manager', action: 'login', ip_address: '192.168.1.100', source: 'manual' },
+      { log_name: 'spec', created_at: '2024-01-15T14:15:00Z', actor_id: 'u1', actor_name: 'Jan Manager', action: 'disabled',
+        resource_type: 'item', resource_id: '2', resource_name: 'Summer Special Salad', changes: { available: { old: true, new: false } } },
+      { log_name: 'spec', created_at: '2024-01-15T14:30:00Z', actor_id: 'u1', actor_name: 'Jan Manager', action: 'updated',
+        resource_type: 'item', resource_id: '1', resource_name: 'Margherita Pizza', changes: { price: { old: '12.50', new: '13.50' } } },
+    ])
+  })
+
+  it("prints SPEC.md's view exactly", async () => {
+    const result = await run(['tail', '--log', 'spec', '--limit', '3'])
+    expect(result).toEqual({
+      code: 0,
+      stderr: '',
+      stdout: `Jan 15, 2024
+
+14:30  Jan Manager    Updated   Margherita Pizza
+       └─ price: 12.50 → 13.50
+14:15  Jan Manager    Disabled  Summer Special Salad
+       └─ available: true → false
+08:30  Jan Manager    Login
+       └─ IP: 192.168.1.100
+
+Showing 3 of 156 entries
+`,
+    })
+  })
+
+  it('groups by day, applies filters and the time zone', async () => {
+    await seedEntries(db, [
+      { log_name: 'days', created_at: '2024-03-01T23:30:00Z', actor_type: 'system', action: 'created', resource_type: 'item', resource_id: '7',
+        changes: { id: { old: null, new: 7 }, name: { old: null, new: 'Soup' }, note: { old: null, new: null } } },
+      { log_name: 'days', created_at: '2024-03-02T09:05:00Z', actor_id: 'u2', actor_name: 'Ana Support', action: 'login_failed', ip_address: '10.0.0.9', location_id: 'lyon' },
+      { log_name: 'days', created_at: '2024-03-02T10:00:00Z', actor_id: 'u2', actor_name: 'Ana Support', action: 'deleted', resource_type: 'item', resource_id: '7',
+        resource_name: 'Soup', changes: { id: { old: 7, new: null }, name: { old: 'Soup', new: null } }, location_id: 'lyon' },
+    ])
+    const all = await run(['tail', '--log', 'days', '--tz', 'Europe/Paris'])
+    expect(all.stdout).toBe(`Mar 2, 2024
+
+11:00  Ana Support    Deleted       Soup
+       └─ id: 7
+       └─ name: Soup
+10:05  Ana Support    Login failed
+       └─ IP: 10.0.0.9
+00:30  System         Created       item #7
+       └─ id: 7
+       └─ name: Soup
+
+Showing 3 of 3 entries
+`)
+    const utc = await run(['tail', '--log', 'days', '--system'])
+    expect(utc.stdout).toBe(`Mar 1, 2024
+
+23:30  System         Created   item #7
+       └─ id: 7
+       └─ name: Soup
+
+Showing 1 of 1 entry
+`)
+    const lyon = await run(['tail', '--log', 'days', '--location', 'lyon', '--action', 'deleted', '--action', 'login_failed', '--limit', '1'])
+    expect(lyon.stdout).toBe(`Mar 2, 2024
+
+10:00  Ana Support    Deleted   Soup
+       └─ id: 7
+       └─ name: Soup
+
+Showing 1 of 2 entries
+`)
+    const filtered = await run(['tail', '--log', 'days', '--type', 'item', '--id', '7', '--from', '2024-03-02', '--to', '2024-03-02', '--actor', 'u2', '--field', 'name'])
+    expect(filtered.stdout.split('\n').at(-2)).toBe('Showing 1 of 1 entry')
+  })
+})
+
+describe('audit-trail export', () => {
+  it('writes the filtered CSV to stdout', async () => {
+    const result = await run(['export', '--log', 'spec', '--action', 'login'])
+    expect(result.code).toBe(0)
+    expect(result.stderr).toBe('')
+    const lines = result.stdout.split('\r\n')
+    expect(lines[0]).toBe(CSV_COLUMNS.join(','))
+    expect(lines.length).toBe(3)
+    expect(lines[1]).toMatch(/^\d+,2024-01-15T08:30:00\.000Z,spec,user,u1,Jan Manager,,,,login,,,,,,,192\.168\.1\.100,,,,,\d+,manual,$/)
+    expect(lines[2]).toBe('')
+  })
+
+  it('--out writes the file, and leaves nothing behind on failure', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'audit-trail-cli-'))
+    const file = join(dir, 'log.csv')
+    const result = await run(['export', '--log', 'spec', '--out', file])
+    expect(result).toEqual({ code: 0, stdout: '', stderr: '' })
+    expect(readFileSync(file, 'utf8').split('\r\n').length).toBe(158)
+    expect(existsSync(`${file}.partial`)).toBe(false)
+    const missing = join(dir, 'no-such-dir', 'log.csv')
+    const failed = await run(['export', '--log', 'spec', '--out', missing])
+    expect(failed.code).toBe(1)
+    expect(failed.stderr).toBe(`audit-trail: ENOENT: no such file or directory, open '${missing}.partial'\n`)
+    expect(existsSync(missing)).toBe(false)
+  })
+})

@@ -2,14 +2,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { InvalidArgumentError, createAuditLog, type AuditFilter, type AuditLog } from '@audit-trail/core'
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js'
 import { buildFilterCondition } from '../../packages/core/src/query/audit-filter.js'
-import { seedEntries } from './seed-entries.js'
+import { seedEntries, type SeedEntry } from './seed-entries.js'
 
 let db: TestDatabase
 let log: AuditLog
 let ids: string[]
 
 // Each entry's description is its label; expectations list labels newest first.
-const ENTRIES = [
+const ENTRIES: SeedEntry[] = [
   { description: 'e1', created_at: '2024-01-14T09:00:00Z', actor_id: 'u1', actor_name: 'Jan Manager', action: 'created',
     resource_type: 'item', resource_id: '1', resource_name: 'Margherita Pizza', changes: { name: { old: null, new: 'Margherita Pizza' }, price: { old: null, new: { $decimal: '12.5' } } },
     location_id: 'paris', tenant_id: 't1', request_id: 'r1' },

@@ -39,7 +39,7 @@ const ENTRIES: SeedEntry[] = [
   { description: 'e10', created_at: '2024-01-16T14:00:00Z', actor_id: "' OR 1=1 --", actor_name: 'Robert"); DROP TABLE x;--', action: 'pdf_downloaded',
     resource_type: 'invoice', resource_id: '9', resource_name: 'Invoice 9', source: 'manual' as const },
 ]
-const ALL = ENTRIES.map((entry) => entry.description).reverse()
+const ALL = ENTRIES.map((entry) => entry.description!).reverse()
 
 beforeAll(async () => {
   db = await createTestDatabase()

@@ -44,6 +44,7 @@ function escapeHtml(text: string): string {
 const STYLE = `
 :root { color-scheme: light; --ink: #1d2330; --muted: #667085; --line: #e4e7ec; --bg: #f8f9fb; --accent: #2f5bd3; }
 * { box-sizing: border-box; }
+[hidden] { display: none !important; }
 body { margin: 0; font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: var(--ink); background: var(--bg); }
 header { display: flex; align-items: baseline; gap: 16px; padding: 20px 24px 8px; }
 h1 { font-size: 20px; margin: 0; }

@@ -24,7 +24,9 @@ export interface EntryView {
  */
 export function entryView(entry: AuditEntry): EntryView {
   const fields: EntryView['fields'] = []
-  for (const [name, change] of Object.entries(entry.changes ?? {})) {
+  // jsonb orders keys by length; people scan a sorted list faster.
+  const changes = Object.entries(entry.changes ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+  for (const [name, change] of changes) {
     fields.push({
       name,
       old: entry.action === 'created' ? null : showValue(change.old, 200),

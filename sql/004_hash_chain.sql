@@ -2,10 +2,8 @@
 --
 -- Installs: audit_trail.activity_log_chain (one link per entry: entry id + SHA-256 hash),
 -- audit_trail.chain_state (the sealer's pending horizon), audit_trail.seal_chain() which links
--- committed entries, audit_trail.entry_canonical(jsonb) (the hashed form of an entry),
--- audit_trail.protect_append_only(table) (the 002 triggers for another table), and a statement
--- trigger on the log that gives every writing transaction its transaction id before it draws
--- entry ids.
+-- committed entries, audit_trail.entry_canonical(jsonb) (the hashed form of an entry) and
+-- audit_trail.protect_append_only(table) (the 002 triggers, for another table).
 -- Needs: 001, 002. Run as the role that owns the log.
 -- Idempotent.
 --
@@ -16,24 +14,27 @@
 --
 -- Why a sealer and not a link written by each insert. Entries come from many concurrent
 -- transactions and ids are drawn before commit, so id order is not commit order. A chain
--- built by each INSERT (FOR UPDATE of the tail, max(id), timestamps) forks or links to an
+-- built by each INSERT (FOR UPDATE of the tail, max(id), timestamps) forks, or links to an
 -- entry that later rolls back. Linking at commit time (a deferred constraint trigger under an
 -- advisory lock) fixes the order but serialises every audited commit, lock held through the
 -- WAL flush, and fails under REPEATABLE READ / SERIALIZABLE, whose snapshot cannot see a link
--- committed after it began. So writers do nothing but take their transaction id early (a
--- BEFORE INSERT statement trigger, a few microseconds, no lock, no extra row); seal_chain(),
--- run in its own READ COMMITTED transaction (by verify, archive, or a schedule), links
--- entries in id order up to a horizon below which no running transaction can still add an
--- entry:
---   1. q = last value drawn from the log's id sequence (non-transactional, CACHE 1);
---   2. x = its own transaction id, assigned after reading q;
---   3. every transaction that drew an id <= q had its transaction id before drawing it (the
---      statement trigger), so before x. Once a fresh snapshot shows every transaction id < x
---      finished, every committed entry with id <= q is visible and nothing can add one.
--- If a long transaction is still open, (q, x) is kept in chain_state and a later call seals
--- up to it. Links are in id order, so any entry at or below the sealed tail without a link
--- was added out of band; the chain never forks (entry_id is the primary key and sealers
--- serialise on an advisory lock).
+-- committed after it began. So writers do nothing extra (no trigger, no lock, no row), and
+-- seal_chain(), run in its own READ COMMITTED transaction (by verify, by archive, or on a
+-- schedule), links entries in id order up to a horizon below which no transaction can still
+-- add one:
+--   1. q = the last id drawn from the log's identity sequence (non-transactional; CACHE 1, so
+--      ids are drawn in time order);
+--   2. W = the transactions holding a RowExclusiveLock on the log, read from pg_locks after q.
+--      An INSERT takes that lock before it draws ids and keeps it until its transaction ends,
+--      so every transaction that drew an id <= q has either ended (committed entries are
+--      visible to the next snapshot) or is in W;
+--   3. once none of W holds a lock any more, every committed entry with id <= q is visible and
+--      no transaction can add another: link them all.
+-- Only writers of this log count (not other databases, not readers). If one of W stays open
+-- (max_wait, default 2 s), (q, W) is kept in chain_state and a later call seals up to it.
+-- Because links follow id order, an entry at or below the sealed tail without a link was added
+-- out of band. The chain cannot fork: entry_id is the primary key and sealers serialise on an
+-- advisory lock.
 
 CREATE TABLE IF NOT EXISTS audit_trail.activity_log_chain (
   -- The linked entry (in activity_log or activity_log_archive); links are in entry id order.
@@ -51,12 +52,12 @@ COMMENT ON TABLE audit_trail.activity_log_chain IS
 -- it were still running. Losing or editing it only delays sealing.
 CREATE TABLE IF NOT EXISTS audit_trail.chain_state (
   singleton      boolean PRIMARY KEY DEFAULT true,
-  candidate_id   bigint,
-  candidate_xid  xid8,
+  candidate_id     bigint,
+  -- pg_locks.virtualtransaction of the log's writers that were running when candidate_id was read.
+  candidate_waits  text[],
   CONSTRAINT chain_state_singleton_check CHECK (singleton)
 );
 
--- Created here, not by seal_chain(): a write would give the sealer a transaction id too early.
 INSERT INTO audit_trail.chain_state DEFAULT VALUES ON CONFLICT DO NOTHING;
 
 REVOKE ALL ON audit_trail.activity_log_chain FROM PUBLIC;
@@ -94,25 +95,21 @@ $$;
 COMMENT ON FUNCTION audit_trail.entry_canonical(jsonb) IS
   'The text an entry''s chain hash covers: to_jsonb(entry) without SQL NULL columns, created_at in UTC.';
 
--- Writers: take the transaction id before the INSERT draws ids (see the header, step 3).
-CREATE OR REPLACE FUNCTION audit_trail.assign_chain_xid() RETURNS trigger
-LANGUAGE plpgsql AS $$
-BEGIN
-  PERFORM pg_current_xact_id();
-  RETURN NULL;
-END
+-- Transactions (other than this one) that may be inserting into the log right now.
+CREATE OR REPLACE FUNCTION audit_trail.chain_log_writers() RETURNS text[]
+LANGUAGE sql VOLATILE AS $$
+  SELECT coalesce(array_agg(DISTINCT l.virtualtransaction), '{}')
+  FROM pg_locks l
+  WHERE l.locktype = 'relation' AND l.mode = 'RowExclusiveLock'
+    AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+    AND l.relation = 'audit_trail.activity_log'::regclass
+    AND l.pid IS DISTINCT FROM pg_backend_pid()
 $$;
 
-CREATE OR REPLACE TRIGGER activity_log_chain_xid
-  BEFORE INSERT ON audit_trail.activity_log
-  FOR EACH STATEMENT EXECUTE FUNCTION audit_trail.assign_chain_xid();
-ALTER TABLE audit_trail.activity_log ENABLE ALWAYS TRIGGER activity_log_chain_xid;
-
--- True when a fresh snapshot shows every transaction id below `x` finished.
-CREATE OR REPLACE FUNCTION audit_trail.chain_xids_finished(x xid8) RETURNS boolean
+-- True once none of `writers` is running: their committed entries are visible to a new snapshot.
+CREATE OR REPLACE FUNCTION audit_trail.chain_writers_finished(writers text[]) RETURNS boolean
 LANGUAGE sql VOLATILE AS $$
-  SELECT pg_snapshot_xmax(s) >= x AND NOT EXISTS (SELECT 1 FROM pg_snapshot_xip(s) AS running WHERE running < x)
-  FROM pg_current_snapshot() AS s
+  SELECT cardinality(writers) = 0 OR NOT EXISTS (SELECT 1 FROM pg_locks WHERE virtualtransaction = ANY (writers))
 $$;
 
 CREATE OR REPLACE FUNCTION audit_trail.seal_chain(max_wait interval DEFAULT interval '2 seconds') RETURNS bigint
@@ -120,7 +117,7 @@ LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
   id_sequence regclass;
   drawn bigint;
-  own_xid xid8;
+  writers text[];
   horizon bigint;
   state audit_trail.chain_state;
   ready boolean := false;
@@ -152,32 +149,30 @@ BEGIN
   link_hash := coalesce(link_hash, repeat('0', 64));
   horizon := tail_id;
 
-  IF state.candidate_id IS NOT NULL AND audit_trail.chain_xids_finished(state.candidate_xid) THEN
+  IF state.candidate_id IS NOT NULL AND audit_trail.chain_writers_finished(state.candidate_waits) THEN
     horizon := greatest(horizon, state.candidate_id);
     state.candidate_id := NULL;
+    state.candidate_waits := NULL;
   END IF;
 
-  -- A new horizon needs a transaction id drawn now; a caller that already wrote in this
-  -- transaction got its id earlier, so it only seals up to a horizon found before.
-  IF pg_current_xact_id_if_assigned() IS NULL THEN
-    drawn := coalesce(pg_sequence_last_value(id_sequence), 0);
-    own_xid := pg_current_xact_id();
-    deadline := clock_timestamp() + max_wait;
-    LOOP
-      ready := audit_trail.chain_xids_finished(own_xid);
-      EXIT WHEN ready OR clock_timestamp() >= deadline;
-      PERFORM pg_sleep(0.005);
-    END LOOP;
-    IF ready THEN
-      horizon := greatest(horizon, drawn);
-      state.candidate_id := NULL;
-    ELSIF state.candidate_id IS NULL AND drawn > horizon THEN
-      state.candidate_id := drawn;
-      state.candidate_xid := own_xid;
-    END IF;
+  drawn := coalesce(pg_sequence_last_value(id_sequence), 0);
+  writers := audit_trail.chain_log_writers();
+  deadline := clock_timestamp() + max_wait;
+  LOOP
+    ready := audit_trail.chain_writers_finished(writers);
+    EXIT WHEN ready OR clock_timestamp() >= deadline;
+    PERFORM pg_sleep(0.002);
+  END LOOP;
+  IF ready THEN
+    horizon := greatest(horizon, drawn);
+    state.candidate_id := NULL;
+    state.candidate_waits := NULL;
+  ELSIF state.candidate_id IS NULL AND drawn > horizon THEN
+    state.candidate_id := drawn;
+    state.candidate_waits := writers;
   END IF;
-  UPDATE audit_trail.chain_state SET candidate_id = state.candidate_id, candidate_xid = state.candidate_xid
-    WHERE (candidate_id, candidate_xid) IS DISTINCT FROM (state.candidate_id, state.candidate_xid);
+  UPDATE audit_trail.chain_state SET candidate_id = state.candidate_id, candidate_waits = state.candidate_waits
+    WHERE (candidate_id, candidate_waits) IS DISTINCT FROM (state.candidate_id, state.candidate_waits);
 
   FOR entry IN
     SELECT e.id, audit_trail.entry_canonical(to_jsonb(e)) AS canonical
@@ -201,7 +196,8 @@ END
 $$;
 
 REVOKE ALL ON FUNCTION audit_trail.seal_chain(interval) FROM PUBLIC;
-REVOKE ALL ON FUNCTION audit_trail.chain_xids_finished(xid8) FROM PUBLIC;
+REVOKE ALL ON FUNCTION audit_trail.chain_log_writers() FROM PUBLIC;
+REVOKE ALL ON FUNCTION audit_trail.chain_writers_finished(text[]) FROM PUBLIC;
 
 COMMENT ON FUNCTION audit_trail.seal_chain(interval) IS
   'Links committed entries into audit_trail.activity_log_chain up to a safe horizon; returns how many. Run in its own READ COMMITTED transaction.';

@@ -3,6 +3,8 @@ import type { AuditExecutor } from '../writer/executor.js'
 /** A pool (`pg.Pool` or alike): chain and archive work then runs on one connection of its own. */
 export interface PoolLike {
   connect(): Promise<AuditExecutor & { release(error?: Error | boolean): void }>
+  /** Tells a pool from a client (a `pg.Client` has `connect` too). */
+  readonly idleCount: number
 }
 
 /**
@@ -13,7 +15,7 @@ export interface PoolLike {
 export type ChainDatabase = PoolLike | AuditExecutor
 
 function isPool(db: ChainDatabase): db is PoolLike {
-  return typeof (db as Partial<PoolLike>).connect === 'function'
+  return typeof (db as Partial<PoolLike>).connect === 'function' && typeof (db as Partial<PoolLike>).idleCount === 'number'
 }
 
 /**

@@ -1,29 +1,38 @@
 // `npm run demo`: a small restaurant backoffice on Prisma with @audit-trail/prisma. With no
-// DATABASE_URL it runs on embedded PostgreSQL (PGlite); with DATABASE_URL, on that server (its
-// tables go to schema backoffice_demo, recreated on every run). Staff members and a scheduled
-// job log in, change prices, disable an item, add one, change settings and delete a coupon;
-// then the activity log is printed. `npm run demo -- --once` prints and exits.
+// DATABASE_URL it runs on embedded PostgreSQL (PGlite); with DATABASE_URL, in a fresh database
+// `audit_trail_demo` on that server (recreated on every run). Staff members and a scheduled job
+// log in, change prices, disable an item, add one, change settings and delete a coupon, support
+// staff impersonate a manager; the activity log is printed as `audit-trail tail` shows it, then
+// the activity log page is served on a free port. `npm run demo -- --once` prints and exits.
 import { readFileSync } from 'node:fs'
+import type { AddressInfo } from 'node:net'
 import { parseArgs } from 'node:util'
 import { PrismaPg } from '@prisma/adapter-pg'
+import express from 'express'
 import pg from 'pg'
-import { applyMigrations, runWithAuditContext, writeEntries, contextColumns, type AuditContext } from '@audit-trail/core'
+import {
+  activityLogRouter,
+  applyMigrations,
+  auditContextMiddleware,
+  createAuditLog,
+  formatTail,
+  runWithAuditContext,
+  type AuditContext,
+} from '@audit-trail/core'
 import { auditTrail, enablePrismaCapture } from '@audit-trail/prisma'
 import { startEmbeddedPostgres } from '../../scripts/embedded-postgres.js'
 import { Prisma, PrismaClient } from './generated/client.ts'
 
 const { values: flags } = parseArgs({ options: { once: { type: 'boolean', default: false } } })
-const SCHEMA = 'backoffice_demo'
-const TENANT = 'la-piazza'
+const DEMO_DATABASE = 'audit_trail_demo'
 
 const embedded = process.env.DATABASE_URL ? null : await startEmbeddedPostgres()
-const url = process.env.DATABASE_URL ?? embedded!.url
-console.log(embedded ? 'Embedded PostgreSQL (PGlite) started.' : `Using ${redact(url)}.`)
+const url = embedded ? embedded.url : await freshDatabase(process.env.DATABASE_URL!)
+console.log(embedded ? 'Embedded PostgreSQL (PGlite) started.' : `Using a fresh database: ${redact(url)}`)
 
 await applyMigrations(url)
 const setup = new pg.Client({ connectionString: url })
 await setup.connect()
-await setup.query(`DROP SCHEMA IF EXISTS ${SCHEMA} CASCADE; CREATE SCHEMA ${SCHEMA}; SET search_path TO ${SCHEMA};`)
 await setup.query(readFileSync(new URL('./schema.sql', import.meta.url), 'utf8'))
 await setup.end()
 
@@ -34,14 +43,10 @@ const options = {
     Setting: { resourceType: 'setting', name: 'key' },
   },
 }
-// PrismaPg's `schema` qualifies Prisma's own queries; search_path makes raw SQL (like
-// enable_capture's table names) resolve there too.
-const base = new PrismaClient({
-  adapter: new PrismaPg({ connectionString: url, max: 4, options: `-c search_path=${SCHEMA},public` }, { schema: SCHEMA }),
-})
+const base = new PrismaClient({ adapter: new PrismaPg({ connectionString: url, max: 4 }) })
 await enablePrismaCapture(base, options)
 const prisma = base.$extends(auditTrail(options))
-const pool = new pg.Pool({ connectionString: url, max: 2 })
+const log = createAuditLog({ connectionString: url, max: 4 })
 
 const jan = { id: 'staff-1', name: 'Jan Manager', email: 'jan@la-piazza.example' }
 const eva = { id: 'staff-2', name: 'Eva Chef', email: 'eva@la-piazza.example' }
@@ -51,30 +56,12 @@ const request = (actor: AuditContext['actor'], ip: string, extra: Partial<AuditC
   ipAddress: ip,
   userAgent: 'Mozilla/5.0 (demo)',
   locationId: 'paris-11',
-  tenantId: TENANT,
   requestId: `req-${Math.random().toString(36).slice(2, 10)}`,
   ...extra,
 })
 
-/** A manual event (login, logout, ...), in its own statement so it survives a failed request. */
-async function event(ctx: AuditContext, action: string, description?: string) {
-  await writeEntries(pool, [
-    {
-      ...contextColumns(ctx),
-      action,
-      resource_type: null,
-      resource_id: null,
-      resource_name: null,
-      changes: null,
-      changed_fields: null,
-      description: description ?? null,
-      source: 'manual',
-    },
-  ])
-}
-
-// The scheduled job that seeds the menu at opening time runs without a user: actor "System".
-await runWithAuditContext({ tenantId: TENANT, locationId: 'paris-11', requestId: 'job-menu-import' }, async () => {
+// The scheduled job that imports the menu at opening time runs without a user: "System".
+await runWithAuditContext({ locationId: 'paris-11', requestId: 'job-menu-import' }, async () => {
   await prisma.menuItem.createMany({
     data: [
       { name: 'Margherita Pizza', category: 'pizza', price: new Prisma.Decimal('12.50') },
@@ -86,57 +73,65 @@ await runWithAuditContext({ tenantId: TENANT, locationId: 'paris-11', requestId:
   await prisma.setting.create({ data: { key: 'opening_hours', value: { mon_fri: '11:30-22:00', sat: '12:00-23:00' } } })
 })
 
-await event(request(null, '203.0.113.7', { actor: { id: 'unknown', name: 'eva@la-piazza.example' } }), 'login_failed', 'Wrong password')
-const janReq = request(jan, '192.168.1.100')
-await event(janReq, 'login')
-await runWithAuditContext(janReq, async () => {
+// A failed login is recorded on its own, even though the request that saw it fails.
+await runWithAuditContext(request(null, '203.0.113.7'), () =>
+  log.record({ action: 'login_failed', description: 'Wrong password for eva@la-piazza.example' }),
+)
+await runWithAuditContext(request(jan, '192.168.1.100'), async () => {
+  await log.record({ action: 'login' })
   await prisma.menuItem.update({ where: { id: 1 }, data: { price: new Prisma.Decimal('13.50') } })
   await prisma.menuItem.update({ where: { id: 2 }, data: { available: false } })
   await prisma.coupon.delete({ where: { code: 'WELCOME10' } })
 })
-const evaReq = request(eva, '192.168.1.101')
-await event(evaReq, 'login')
-await runWithAuditContext(evaReq, async () => {
+await runWithAuditContext(request(eva, '192.168.1.101'), async () => {
+  await log.record({ action: 'login' })
   await prisma.menuItem.create({ data: { name: 'Truffle Risotto', category: 'main', price: new Prisma.Decimal('18.00') } })
   await prisma.$transaction(async (tx) => {
     await tx.menuItem.update({ where: { id: 3 }, data: { name: 'Tiramisu della Casa', price: new Prisma.Decimal('6.50') } })
   })
+  await log.record({ action: 'logout' })
 })
-await event(evaReq, 'logout')
 // Support staff acting as Jan (impersonation): every entry names both.
 await runWithAuditContext(request(jan, '10.20.0.5', { impersonator: support }), async () => {
   await prisma.setting.update({ where: { key: 'opening_hours' }, data: { value: { mon_fri: '11:30-23:00', sat: '12:00-23:00' } } })
 })
 
-await printLog()
-await base.$disconnect()
-await pool.end()
-await embedded?.stop()
-if (!flags.once) console.log('\n(The activity log page is not served yet; this run printed the log and exits.)')
+const { entries } = await log.list({ limit: 100 })
+process.stdout.write(`\n${formatTail({ entries, total: await log.count() })}`)
 
-async function printLog() {
-  const { rows } = await pool.query(
-    `SELECT created_at, actor_type, actor_name, impersonator_name, action, resource_name, changes, ip_address
-     FROM audit_trail.activity_log WHERE tenant_id = $1 ORDER BY id DESC LIMIT 100`,
-    [TENANT],
-  )
-  console.log(`\nActivity log of ${TENANT} (newest first)\n`)
-  for (const row of rows) {
-    const time = new Date(row.created_at).toISOString().slice(11, 16)
-    const who = row.actor_type === 'user' ? row.actor_name : 'System'
-    const as = row.impersonator_name ? ` (by ${row.impersonator_name})` : ''
-    console.log(`${time}  ${(who + as).padEnd(28)} ${row.action.padEnd(13)} ${row.resource_name ?? ''}`)
-    for (const [field, change] of Object.entries((row.changes ?? {}) as Record<string, { old: unknown; new: unknown }>)) {
-      if (row.action === 'created') continue
-      console.log(`       └─ ${field}: ${show(change.old)} → ${show(change.new)}`)
-    }
-    if (row.action.startsWith('login')) console.log(`       └─ IP: ${row.ip_address}`)
-  }
+if (flags.once) {
+  await shutdown()
+} else {
+  const app = express()
+  // In a real app: your own login in front, and an authorize() that checks the user's role.
+  app.use(auditContextMiddleware({ actor: () => ({ id: 'demo-admin', name: 'Demo Admin' }) }))
+  app.use('/admin/activity-log', activityLogRouter(log, { authorize: () => true, title: 'La Piazza — activity log' }))
+  app.get('/', (_req, res) => res.redirect('/admin/activity-log/'))
+  const server = app.listen(0, '127.0.0.1', () => {
+    const { port } = server.address() as AddressInfo
+    console.log(`\nActivity log page: http://127.0.0.1:${port}/admin/activity-log/  (Ctrl+C to stop)`)
+  })
+  const stop = () => server.close(() => void shutdown().then(() => process.exit(0)))
+  process.once('SIGINT', stop)
+  process.once('SIGTERM', stop)
 }
 
-function show(value: unknown): string {
-  if (value && typeof value === 'object' && '$decimal' in value) return String((value as { $decimal: string }).$decimal)
-  return typeof value === 'string' ? value : JSON.stringify(value)
+async function shutdown(): Promise<void> {
+  await base.$disconnect()
+  await log.close()
+  await embedded?.stop()
+}
+
+/** (Re)creates the demo database on the server of `serverUrl`, so every run starts clean. */
+async function freshDatabase(serverUrl: string): Promise<string> {
+  const admin = new pg.Client({ connectionString: serverUrl })
+  await admin.connect()
+  await admin.query(`DROP DATABASE IF EXISTS ${DEMO_DATABASE} WITH (FORCE)`)
+  await admin.query(`CREATE DATABASE ${DEMO_DATABASE}`)
+  await admin.end()
+  const parsed = new URL(serverUrl)
+  parsed.pathname = `/${DEMO_DATABASE}`
+  return parsed.toString()
 }
 
 function redact(connectionString: string): string {

@@ -1,5 +1,5 @@
--- The demo restaurant backoffice. Applied by the demo into schema backoffice_demo (recreated
--- on every run), so it never touches other tables of the database it is pointed at.
+-- The demo restaurant backoffice. The demo applies it to a fresh database on every run
+-- (embedded PGlite, or database audit_trail_demo on the server of DATABASE_URL).
 CREATE TABLE menu_items (
   id          serial PRIMARY KEY,
   name        text NOT NULL,

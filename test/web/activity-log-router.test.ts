@@ -99,11 +99,22 @@ describe('activityLogRouter', () => {
     expect(second.nextCursor).toBeNull()
   })
 
+  it('names the impersonating staff member next to the actor', async () => {
+    const url = new URL(`${base}/entries`)
+    await runWithAuditContext({ actor: { id: 'client-1', name: 'Client' }, impersonator: { id: 's-9', name: 'Sam Support' } }, () =>
+      log.record({ action: 'pdf_downloaded', resourceType: 'invoice', resourceId: 5 }),
+    )
+    url.searchParams.set('action', 'pdf_downloaded')
+    const body = (await (await fetch(url, asAdmin)).json()) as { entries: Array<{ actor: string; impersonator: string | null }> }
+    expect(body.entries.map((e) => [e.actor, e.impersonator])).toEqual([['Client', 'Sam Support']])
+  })
+
   it('filters by actor (System included), action, type, location and dates', async () => {
     const get = async (query: string) =>
       ((await (await fetch(`${base}/entries?${query}`, asAdmin)).json()) as { total: number }).total
     expect(await get('actor=system')).toBe(1)
     expect(await get('actor=staff-1')).toBe(2)
+    expect(await get('actor=client-1')).toBe(1)
     expect(await get('action=login')).toBe(1)
     expect(await get('type=item&location=paris')).toBe(1)
     expect(await get(`from=${encodeURIComponent(new Date(Date.now() + 86_400_000).toISOString())}`)).toBe(0)
@@ -132,8 +143,8 @@ describe('activityLogRouter', () => {
   it('offers the actors, actions, types and locations seen in the log', async () => {
     const choices = await (await fetch(`${base}/actors`, asAdmin)).json()
     expect(choices).toMatchObject({
-      actors: [{ id: 'admin', name: 'Admin' }, { id: 'staff-1', name: 'Jan <b>Manager</b>' }],
-      resourceTypes: ['activity_log', 'coupon', 'item'],
+      actors: [{ id: 'admin', name: 'Admin' }, { id: 'client-1', name: 'Client' }, { id: 'staff-1', name: 'Jan <b>Manager</b>' }],
+      resourceTypes: ['activity_log', 'coupon', 'invoice', 'item'],
       locations: ['paris'],
     })
   })

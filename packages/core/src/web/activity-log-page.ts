@@ -60,6 +60,7 @@ h2.day { font-size: 13px; text-transform: uppercase; letter-spacing: .04em; colo
 .entry .head { display: grid; grid-template-columns: 52px minmax(120px, 200px) 130px 1fr auto; gap: 10px; align-items: baseline; }
 .time { color: var(--muted); font-variant-numeric: tabular-nums; }
 .actor.system { color: var(--muted); font-style: italic; }
+.via { display: block; font-size: 12px; color: #b54708; }
 .action { font-weight: 600; }
 .action.deleted, .action.disabled, .action.login_failed, .action.truncated { color: #b42318; }
 .action.created, .action.enabled, .action.restored { color: #067647; }
@@ -118,9 +119,11 @@ function renderEntry(entry) {
   const box = el('article', 'entry');
   box.dataset.id = entry.id;
   const head = el('div', 'head');
+  const actor = el('span', 'actor' + (entry.isSystem ? ' system' : ''), entry.actor);
+  if (entry.impersonator) actor.append(el('span', 'via', 'via ' + entry.impersonator));
   head.append(
     el('span', 'time', timeFormat.format(new Date(entry.createdAt))),
-    el('span', 'actor' + (entry.isSystem ? ' system' : ''), entry.actor),
+    actor,
     el('span', 'action ' + entry.action.replace(/[^a-z0-9_]/g, '_'), entry.actionLabel),
     el('span', 'resource', entry.resource),
   );

@@ -6,6 +6,8 @@ export interface EntryView {
   id: string
   createdAt: string
   actor: string
+  /** The staff member acting as `actor`, when impersonating. */
+  impersonator: string | null
   isSystem: boolean
   action: string
   actionLabel: string
@@ -55,6 +57,7 @@ export function entryView(entry: AuditEntry): EntryView {
     id: entry.id,
     createdAt: entry.createdAt.toISOString(),
     actor: entry.actor.type === 'system' ? 'System' : (entry.actor.name ?? entry.actor.email ?? entry.actor.id ?? 'Database'),
+    impersonator: entry.impersonator ? (entry.impersonator.name ?? entry.impersonator.id) : null,
     isSystem: entry.actor.type === 'system',
     action: entry.action,
     actionLabel: actionLabel(entry.action),

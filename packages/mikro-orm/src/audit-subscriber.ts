@@ -1,5 +1,6 @@
 import {
   AuditRecorder,
+  auditContextSetting,
   getAuditContext,
   mergeAuditContexts,
   writeEntries,
@@ -19,6 +20,7 @@ import type {
   UnitOfWork,
 } from '@mikro-orm/core'
 import { auditContextOfEntityManager } from './audit-fork-options.js'
+import { CaptureHandoff, entityTable } from './capture-handoff.js'
 import { entityColumns, snapshotRow, type EntityColumns } from './entity-columns.js'
 import type { MikroOrmAuditOptions } from './mikro-orm-audit-options.js'
 import { NativeWriteGuard, type GuardedDriver } from './native-write-guard.js'
@@ -37,6 +39,8 @@ interface CapturedChange {
 interface PendingFlush {
   readonly changes: readonly CapturedChange[]
   readonly context: AuditContext | undefined
+  /** Set once the context went to the capture triggers (or none of the changes needed it). */
+  handedOff: boolean
 }
 
 interface WrappedEntity {
@@ -50,6 +54,12 @@ interface WrappedEntity {
  * `em.nativeUpdate` / `em.nativeDelete`. Writes that bypass the unit of work otherwise are
  * rejected on audited tables (see `unauditedWrites`).
  *
+ * Tables with database capture enabled (`audit_trail.enable_capture`) are recorded by their
+ * triggers instead: the subscriber hands them the context (`set_config`) in the write's
+ * transaction before the write, for flushes, native writes, QueryBuilder and `em.execute`
+ * writes (the last two only inside `runWithAuditContext`), and writes no entry of its own.
+ * The list of captured tables is read on the first write; see `refreshCapturedTables()`.
+ *
  * @example
  * ```ts
  * import { AuditSubscriber } from '@audit-trail/mikro-orm'
@@ -62,6 +72,7 @@ export class AuditSubscriber implements EventSubscriber {
   private readonly contextFromEm: MikroOrmAuditOptions['contextFromEntityManager']
   private readonly guard: NativeWriteGuard
   private readonly pending = new WeakMap<UnitOfWork, PendingFlush>()
+  private readonly capture = new CaptureHandoff()
   private checkedModels = false
 
   constructor(options: MikroOrmAuditOptions = {}) {
@@ -73,9 +84,19 @@ export class AuditSubscriber implements EventSubscriber {
     }
     this.guard = new NativeWriteGuard({
       recorder: this.recorder,
+      capture: this.capture,
       rejectUnaudited: unauditedWrites !== 'allow',
       contextFor: (em, model, operation) => this.contextFor(em, model, operation),
     })
+  }
+
+  /**
+   * Makes the subscriber read the list of captured tables again, on the next write (inside that
+   * write's transaction when it has one). Call it after `enable_capture` / `disable_capture` on
+   * a running app; a restart does the same. Sends no query itself.
+   */
+  refreshCapturedTables(): void {
+    this.capture.refresh()
   }
 
   /**
@@ -112,8 +133,22 @@ export class AuditSubscriber implements EventSubscriber {
       const before = snapshot ? snapshotRow(columns, snapshot as Record<string, unknown>, { fill: action === 'deleted', keyOf }) : null
       changes.push({ model, columns, action, changeSet, before })
     }
-    if (changes.length > 0) this.pending.set(uow, { changes, context })
-    else this.pending.delete(uow)
+    if (changes.length === 0) {
+      this.pending.delete(uow)
+      return
+    }
+    const pending: PendingFlush = { changes, context, handedOff: false }
+    this.pending.set(uow, pending)
+    // Inside em.transactional / em.begin the flush writes in the caller's transaction, which is
+    // open now; otherwise MikroORM opens the flush's own one next (afterTransactionStart).
+    const transaction = em.getTransactionContext()
+    if (isKyselyLike(transaction)) await this.handOff(pending, transaction)
+  }
+
+  /** The flush's own transaction has just begun: hand the context over before its first write. */
+  async afterTransactionStart(args: TransactionEventArgs): Promise<void> {
+    const pending = args.uow ? this.pending.get(args.uow) : undefined
+    if (pending && !pending.handedOff && isKyselyLike(args.transaction)) await this.handOff(pending, args.transaction)
   }
 
   /** The flush's own transaction when MikroORM opened one for it: write before it commits. */
@@ -149,9 +184,25 @@ export class AuditSubscriber implements EventSubscriber {
     return this.recorder.context(modelName, operation)
   }
 
+  /** Sends the flush's context to the capture triggers when any of its changes is on a captured table. */
+  private async handOff(pending: PendingFlush, transaction: KyselyLike): Promise<void> {
+    await this.capture.load(transaction)
+    pending.handedOff = true
+    if (!pending.changes.some((change) => this.isCaptured(change))) return
+    await this.capture.handOff(transaction, auditContextSetting(pending.context, this.recorder.options.logName))
+  }
+
+  private isCaptured(change: CapturedChange): boolean {
+    return this.capture.isCaptured(entityTable(change.changeSet.meta))
+  }
+
   private async write(pending: PendingFlush, target: KyselyLike): Promise<void> {
+    // Without a transaction (implicitTransactions: false) nothing has read the catalog yet.
+    await this.capture.load(target)
     const byModel = new Map<AuditedModel, RowChange[]>()
     for (const change of pending.changes) {
+      // Captured tables: their triggers wrote the entries, one per row.
+      if (this.isCaptured(change)) continue
       let list = byModel.get(change.model)
       if (!list) byModel.set(change.model, (list = []))
       list.push(rowChange(change))

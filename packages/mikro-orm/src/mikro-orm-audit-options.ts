@@ -10,9 +10,10 @@ export interface MikroOrmAuditOptions extends AuditPluginOptions {
    */
   contextFromEntityManager?: ((args: { readonly em: EntityManager }) => AuditContext | null | undefined) | false
   /**
-   * QueryBuilder, `em.insert*`, `em.upsert*` and raw SQL writes to an audited table bypass the
-   * unit of work and cannot be audited: 'reject' throws NativeWriteNotAuditedError before they
-   * run, 'allow' lets them through unrecorded (for tables under database capture triggers).
+   * QueryBuilder, `em.insert*`, `em.upsert*` and raw SQL writes to an audited table without
+   * database capture bypass the unit of work and cannot be audited: 'reject' throws
+   * NativeWriteNotAuditedError before they run, 'allow' lets them through unrecorded. On a
+   * captured table they always run, recorded by its triggers with the context handed over.
    * Default: 'reject'.
    */
   unauditedWrites?: 'reject' | 'allow'

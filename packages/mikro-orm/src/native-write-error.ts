@@ -6,7 +6,8 @@ export class NativeWriteNotAuditedError extends AuditTrailError {
     return new NativeWriteNotAuditedError(
       `audit-trail: ${args.via} writes to the audited table "${args.table}" bypass MikroORM's unit of work and cannot be audited; ` +
         'use em.create/em.assign/em.remove + em.flush(), or em.nativeUpdate/em.nativeDelete (both audited). ' +
-        "If the table is covered by database capture triggers, pass unauditedWrites: 'allow'. Nothing was written.",
+        "Or enable database capture on the table (SELECT audit_trail.enable_capture('<table>')): its triggers then record these writes " +
+        'and the subscriber hands them the context. Nothing was written.',
     )
   }
 }

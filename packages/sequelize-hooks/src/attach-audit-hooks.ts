@@ -2,7 +2,9 @@ import { AuditRecorder, type AuditPluginOptions } from '@audit-trail/core'
 import type { ModelHooks } from 'sequelize/types/hooks'
 import type { Sequelize } from 'sequelize'
 import { AuditHooks } from './audit-hooks.js'
+import { CaptureHandoff } from './capture-handoff.js'
 import { ensureTransaction } from './ensure-transaction.js'
+import { handOffRawWrites } from './raw-query-handoff.js'
 import type { AnyModelStatic } from './sequelize-internals.js'
 
 /** Options of `attachAuditHooks`: the options every audit-trail plugin takes, plus one for Sequelize. */
@@ -15,6 +17,7 @@ export interface SequelizeAuditOptions extends AuditPluginOptions {
 export type DetachAuditHooks = () => void
 
 const HOOK_NAME = 'audit-trail'
+const captures = new WeakMap<Sequelize, CaptureHandoff>()
 
 const HOOKS = [
   'beforeCreate',
@@ -43,6 +46,11 @@ const HOOKS = [
  * model names in `options` are checked against `sequelize.models`. Models defined later are
  * audited too.
  *
+ * Tables with database capture enabled (`audit_trail.enable_capture`) are recorded by their
+ * triggers instead: the plugin hands them the context inside the write's transaction, for model
+ * writes and for raw `sequelize.query` writes made inside `runWithAuditContext`. The list of
+ * captured tables is read on the first audited write; see `refreshCapturedTables`.
+ *
  * @example
  * import { attachAuditHooks } from '@audit-trail/sequelize'
  * const sequelize = new Sequelize(process.env.DATABASE_URL)
@@ -55,7 +63,10 @@ export function attachAuditHooks(sequelize: Sequelize, options: SequelizeAuditOp
   const { preparedStatements = true, ...shared } = options
   const recorder = new AuditRecorder(shared)
   recorder.assertKnownModels(Object.keys(sequelize.models))
-  const hooks = new AuditHooks(sequelize, recorder, preparedStatements)
+  const capture = new CaptureHandoff()
+  captures.set(sequelize, capture)
+  const hooks = new AuditHooks(sequelize, recorder, preparedStatements, capture)
+  const unwrapQuery = handOffRawWrites({ sequelize, capture, logName: recorder.options.logName })
 
   // Hooks added on the Sequelize instance run for every model, including models defined later,
   // after the model's own hooks of the same type.
@@ -85,5 +96,20 @@ export function attachAuditHooks(sequelize: Sequelize, options: SequelizeAuditOp
     sequelize.removeHook('afterDefine', HOOK_NAME)
     for (const unwrap of unwraps.values()) unwrap()
     unwraps.clear()
+    unwrapQuery()
+    if (captures.get(sequelize) === capture) captures.delete(sequelize)
   }
+}
+
+/**
+ * Makes the plugin read the list of captured tables again, on the next audited write (inside
+ * that write's transaction, as the first read). Call it after `enable_capture` /
+ * `disable_capture` on a running app; a restart does the same. Sends no query itself.
+ *
+ * @example
+ * await pool.query(`SELECT audit_trail.enable_capture('public.items', resource_type => 'item')`)
+ * refreshCapturedTables(sequelize)
+ */
+export function refreshCapturedTables(sequelize: Sequelize): void {
+  captures.get(sequelize)?.refresh()
 }

@@ -1,5 +1,6 @@
-import type { AuditContext, AuditedModel, AuditRecorder, Row, RowChange } from '@audit-trail/core'
+import { auditContextSetting, type AuditContext, type AuditedModel, type AuditRecorder, type Row, type RowChange } from '@audit-trail/core'
 import { Op, type Model, type Sequelize, type Transaction, type WhereOptions } from 'sequelize'
+import type { CaptureHandoff } from './capture-handoff.js'
 import { keyOf, modelColumns, rowOf, type ModelColumns } from './model-columns.js'
 import { lockRows, readRowsByKey } from './row-reader.js'
 import { sequelizeExecutor } from './sequelize-executor.js'
@@ -41,6 +42,10 @@ const BULK_CREATED: unique symbol = Symbol('audit-trail.bulkCreated')
  * it was loaded with); bulk operations lock and read the affected rows in `before*` and write all
  * entries in `after*`, a constant number of statements per call. Every statement runs in the
  * change's own transaction (`options.transaction`, which Sequelize fills from CLS).
+ *
+ * A model whose table has database capture triggers is recorded by those triggers only: its
+ * `before*` hook hands the context to them (`set_config`, in the write's transaction, before the
+ * write) and no hook reads old rows or writes entries for it.
  */
 export class AuditHooks {
   // Bulk calls pass the same options object to their before and after hooks (and, with
@@ -55,6 +60,7 @@ export class AuditHooks {
     private readonly sequelize: Sequelize,
     private readonly recorder: AuditRecorder,
     private readonly preparedStatements: boolean,
+    private readonly capture: CaptureHandoff,
   ) {}
 
   target(model: AnyModelStatic | undefined): Target | null {
@@ -77,27 +83,27 @@ export class AuditHooks {
     return rowOf(target.columns, previous)
   }
 
-  beforeCreate = (instance: Model, options: HookOptions): void => {
+  beforeCreate = async (instance: Model, options: HookOptions): Promise<void> => {
     if (options[BULK_CREATED]?.has(instance)) return
     const target = this.target(modelOf(instance))
-    if (target) this.recorder.context(target.model.name, 'create')
+    if (target) await this.handOffIfCaptured(target, options, this.recorder.context(target.model.name, 'create'))
   }
 
   afterCreate = async (instance: Model, options: HookOptions): Promise<void> => {
     if (options[BULK_CREATED]?.has(instance)) return
     const target = this.target(modelOf(instance))
-    if (!target) return
+    if (!target || this.captured(target)) return
     const after = rowOf(target.columns, currentValues(instance))
     await this.record(target, options, this.recorder.context(target.model.name, 'create'), [
       { action: 'created', before: null, after },
     ])
   }
 
-  beforeUpdate = (instance: Model, options: HookOptions): void => {
+  beforeUpdate = async (instance: Model, options: HookOptions): Promise<void> => {
     if (this.bulk.has(options)) return
     const target = this.target(modelOf(instance))
     if (!target) return
-    this.recorder.context(target.model.name, 'update')
+    if (await this.handOffIfCaptured(target, options, this.recorder.context(target.model.name, 'update'))) return
     // RETURNING * costs no round trip and gives the values as stored (numeric scale, defaults,
     // triggers), not as the app set them.
     if (!options.returning) options.returning = true
@@ -106,7 +112,7 @@ export class AuditHooks {
   afterUpdate = async (instance: Model, options: HookOptions): Promise<void> => {
     if (this.bulk.has(options)) return
     const target = this.target(modelOf(instance))
-    if (!target) return
+    if (!target || this.captured(target)) return
     const before = this.previousRow(target, instance)
     const after = rowOf(target.columns, currentValues(instance))
     await this.record(target, options, this.recorder.context(target.model.name, 'update'), [
@@ -114,11 +120,11 @@ export class AuditHooks {
     ])
   }
 
-  beforeDestroy = (instance: Model, options: HookOptions): void => {
+  beforeDestroy = async (instance: Model, options: HookOptions): Promise<void> => {
     if (this.bulk.has(options)) return
     const target = this.target(modelOf(instance))
     if (!target) return
-    this.recorder.context(target.model.name, 'destroy')
+    if (await this.handOffIfCaptured(target, options, this.recorder.context(target.model.name, 'destroy'))) return
     // A paranoid destroy saves deletedAt before afterDestroy runs, which overwrites the previous values.
     this.snapshots.set(instance, this.previousRow(target, instance))
   }
@@ -136,11 +142,11 @@ export class AuditHooks {
     ])
   }
 
-  beforeRestore = (instance: Model, options: HookOptions): void => {
+  beforeRestore = async (instance: Model, options: HookOptions): Promise<void> => {
     if (this.bulk.has(options)) return
     const target = this.target(modelOf(instance))
     if (!target) return
-    this.recorder.context(target.model.name, 'restore')
+    if (await this.handOffIfCaptured(target, options, this.recorder.context(target.model.name, 'restore'))) return
     this.snapshots.set(instance, this.previousRow(target, instance))
   }
 
@@ -160,10 +166,10 @@ export class AuditHooks {
 
   // ---- bulk ----
 
-  beforeBulkCreate = (instances: Model[], options: HookOptions): void => {
+  beforeBulkCreate = async (instances: Model[], options: HookOptions): Promise<void> => {
     const target = this.target(options.model)
     if (!target) return
-    this.recorder.context(target.model.name, 'bulkCreate')
+    if (await this.handOffIfCaptured(target, options, this.recorder.context(target.model.name, 'bulkCreate'))) return
     // Without RETURNING, pg gives back neither generated keys nor defaults for the entries.
     if (!options.returning) options.returning = true
     if (options.individualHooks) options[BULK_CREATED] = new Set(instances)
@@ -171,7 +177,7 @@ export class AuditHooks {
 
   afterBulkCreate = async (instances: readonly Model[], options: HookOptions): Promise<void> => {
     const target = this.target(options.model)
-    if (!target) return
+    if (!target || this.captured(target)) return
     const changes = instances.map((instance): RowChange => ({
       action: 'created',
       before: null,
@@ -225,6 +231,7 @@ export class AuditHooks {
     const target = this.target(options.model)
     if (!target) return
     const context = this.recorder.context(target.model.name, 'upsert')
+    if (await this.handOffIfCaptured(target, options, context)) return
     const where = conflictWhere(target.model, options.instance ? currentValues(options.instance) : (values as Record<string, unknown>))
     const before = where
       ? await lockRows({ ...this.statementArgs(options), model: target.model, columns: target.columns, where })
@@ -255,6 +262,7 @@ export class AuditHooks {
     const target = this.target(options.model)
     if (!target) return
     const context = this.recorder.context(target.model.name, operation)
+    if (await this.handOffIfCaptured(target, options, context)) return
     const rows = await lockRows({ ...this.statementArgs(options), model: target.model, columns: target.columns, where })
     this.bulk.set(options, { target, context, before: keep ? rows.filter((row) => keep(target, row)) : rows })
   }
@@ -272,6 +280,27 @@ export class AuditHooks {
       if (after) changes.push({ action, before, after })
     }
     await this.record(state.target, options, state.context, changes)
+  }
+
+  /**
+   * For a model whose table is captured: hands `context` to the capture triggers in the write's
+   * transaction and returns true (the caller then records nothing). Reads the capture catalog
+   * in that same transaction the first time.
+   */
+  private async handOffIfCaptured(target: Target, options: HookOptions, context: AuditContext | undefined): Promise<boolean> {
+    const executor = sequelizeExecutor(this.sequelize, options, false)
+    await this.capture.load(executor)
+    if (!this.captured(target)) return false
+    // ensureTransaction gives every audited write a transaction; without one a transaction-local
+    // setting would end with its own statement, so there is nothing to hand over.
+    if (options.transaction) {
+      await this.capture.handOff({ executor, transaction: options.transaction, setting: auditContextSetting(context, this.recorder.options.logName) })
+    }
+    return true
+  }
+
+  private captured(target: Target): boolean {
+    return this.capture.isCaptured(target.columns.descriptor.table, target.columns.schema)
   }
 
   private statementArgs(options: HookOptions) {

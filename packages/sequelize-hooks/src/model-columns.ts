@@ -11,6 +11,8 @@ export interface ModelColumns {
   readonly primaryKey: readonly string[]
   /** The paranoid `deletedAt` attribute and its column, or null. */
   readonly deletedAt: { readonly attribute: string; readonly column: string } | null
+  /** The table's schema when the model names one, else undefined (the connection's current schema). */
+  readonly schema: string | undefined
   /** The schema-qualified, quoted table name. */
   readonly quotedTable: string
   /** Quoted column list for SELECT: `"id", "email_address", ...`. */
@@ -58,6 +60,7 @@ export function modelColumns(sequelize: Sequelize, model: AnyModelStatic): Model
     attributes,
     primaryKey,
     deletedAt: deletedAt ? { attribute: deletedAt, column: columnOf.get(deletedAt) ?? deletedAt } : null,
+    schema: typeof table === 'string' ? undefined : table.schema || undefined,
     quotedTable: generator.quoteTable(table),
     selectList: attributes.map(([, column]) => generator.quoteIdentifier(column)).join(', '),
   }

@@ -41,6 +41,7 @@ DECLARE
   misplaced boolean;
 BEGIN
   month := coalesce(date_trunc('month', first_month)::date, date_trunc('month', now() AT TIME ZONE 'UTC')::date);
+  last_month := greatest(last_month, month);
   WHILE month <= last_month LOOP
     partition_name := base || '_' || to_char(month, 'YYYY_MM');
     lower_bound := month::timestamp AT TIME ZONE 'UTC';

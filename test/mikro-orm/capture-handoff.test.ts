@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
-import pg from 'pg'
+import type pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { MikroORM } from '@mikro-orm/postgresql'
 import { MissingAuditContextError, runWithAuditContext } from '@audit-trail/core'

@@ -1,3 +1,5 @@
+/// <reference lib="dom" />
+// The page callbacks passed to page.evaluate / waitForFunction run in the browser.
 import { mkdirSync, readFileSync } from 'node:fs'
 import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'

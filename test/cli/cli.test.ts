@@ -49,6 +49,8 @@ Commands:
   migrate   apply sql/ (idempotent), grant the app role INSERT/SELECT
   tail      the activity log view, day by day
   export    CSV of the filtered view
+  archive   move older entries to the archive table
+  verify    check append-only state and the hash chain
 
 The database comes from --database-url URL or DATABASE_URL.
 Run audit-trail <command> --help for a command's flags.
@@ -60,13 +62,15 @@ Run audit-trail <command> --help for a command's flags.
     ['migrate', 'Usage: audit-trail migrate [--app-role NAME] [--database-url URL]'],
     ['tail', 'Usage: audit-trail tail [filters] [--limit N] [--tz ZONE] [--database-url URL]'],
     ['export', 'Usage: audit-trail export [filters] [--out FILE] [--database-url URL]'],
+    ['archive', 'Usage: audit-trail archive --older-than DAYS [--database-url URL]'],
+    ['verify', 'Usage: audit-trail verify [--checkpoint FILE] [--save-checkpoint FILE] [--database-url URL]'],
   ] as const) {
     it(`${command} --help`, async () => {
       const result = await run([command, '--help'], { DATABASE_URL: undefined })
       expect(result.code).toBe(0)
       expect(result.stderr).toBe('')
       expect(result.stdout.split('\n')[0]).toBe(usage)
-      if (command !== 'migrate') expect(result.stdout).toContain('  --field COLUMN      entries that changed this column, e.g. email\n')
+      if (command === 'tail' || command === 'export') expect(result.stdout).toContain('  --field COLUMN      entries that changed this column, e.g. email\n')
     })
   }
 })
@@ -74,7 +78,7 @@ Run audit-trail <command> --help for a command's flags.
 describe('errors: one line on stderr, non-zero exit', () => {
   const cases: Array<[string, string[], Record<string, string | undefined>, number, string]> = [
     ['no command', [], {}, 2, ''],
-    ['unknown command', ['archive'], {}, 2, 'audit-trail: unknown command "archive"; use one of migrate, tail, export (audit-trail --help).\n'],
+    ['unknown command', ['purge'], {}, 2, 'audit-trail: unknown command "purge"; use one of migrate, tail, export, archive, verify (audit-trail --help).\n'],
     ['unknown flag', ['tail', '--actr', 'u1'], {}, 2, 'audit-trail: unknown flag --actr for tail; see audit-trail tail --help.\n'],
     ['missing value', ['tail', '--limit'], {}, 2, 'audit-trail: --limit needs a value; see audit-trail tail --help.\n'],
     ['value for a boolean flag', ['export', '--system=yes'], {}, 2, 'audit-trail: --system takes no value; see audit-trail export --help.\n'],

@@ -114,7 +114,7 @@ describe('list() filters', () => {
 describe('field filter', () => {
   it('is changed_fields @> ARRAY[$1], which the GIN index on changed_fields serves', async () => {
     const condition = buildFilterCondition({ field: 'email' })
-    expect(condition).toEqual({ where: 'changed_fields @> ARRAY[$1]::text[]', params: ['email'] })
+    expect(condition).toEqual({ where: 'changed_fields @> ARRAY[$1]::text[]', params: ['email'], from: 'audit_trail.activity_log' })
     const client = await db.pool.connect()
     try {
       await client.query('BEGIN')

@@ -1,11 +1,12 @@
 import type { CliCommand, CliIo } from './cli-io.js'
+import { archiveCommand } from './commands/archive-command.js'
 import { exportCommand } from './commands/export-command.js'
 import { migrateCommand } from './commands/migrate-command.js'
 import { tailCommand } from './commands/tail-command.js'
+import { verifyCommand } from './commands/verify-command.js'
 import { UsageError } from './usage-error.js'
 
-// archive and verify join this list with the tamper-evidence work (SPEC "CLI").
-const COMMANDS: readonly CliCommand[] = [migrateCommand, tailCommand, exportCommand]
+const COMMANDS: readonly CliCommand[] = [migrateCommand, tailCommand, exportCommand, archiveCommand, verifyCommand]
 
 const MAIN_HELP = `Usage: audit-trail <command> [flags]
 

@@ -47,7 +47,7 @@ export async function exportCsv(
   const order = parseOrder(rawOrder)
   const batchSize = options.batchSize ?? 1000
   const sql =
-    `SELECT ${CSV_SELECT_LIST} FROM audit_trail.activity_log WHERE ${condition.where} ` +
+    `SELECT ${CSV_SELECT_LIST} FROM ${condition.from} WHERE ${condition.where} ` +
     `ORDER BY activity_log.id ${order === 'desc' ? 'DESC' : 'ASC'}`
   const client = await pool.connect()
   const cursor = client.query(new Cursor<Record<string, unknown>>(sql, condition.params))

@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from '../errors.js'
+import { ACTIVITY_LOG_INSERT_COLUMNS } from '../writer/activity-log-row.js'
 
 /** One value, or several (matches any of them). */
 export type OneOrMany<T> = T | readonly T[]
@@ -33,6 +34,8 @@ export interface AuditFilter {
   field?: string
   /** Case-insensitive substring of the resource name or the actor name. `''` matches everything. */
   search?: string
+  /** Also read `audit_trail.activity_log_archive` (entries moved by `archive()`). Default: false. */
+  includeArchived?: boolean
 }
 
 /** `list()` arguments: a filter plus paging. */
@@ -59,6 +62,7 @@ export const FILTER_KEYS = [
   'to',
   'field',
   'search',
+  'includeArchived',
 ] as const satisfies ReadonlyArray<keyof AuditFilter>
 
 const EQUALITY_COLUMNS = {
@@ -76,6 +80,18 @@ const EQUALITY_COLUMNS = {
 export interface SqlCondition {
   where: string
   params: unknown[]
+  /** The relation to read, named `activity_log`: the log, or the log and its archive. */
+  from: string
+}
+
+const ENTRY_COLUMNS = ['id', 'created_at', ...ACTIVITY_LOG_INSERT_COLUMNS.map(([name]) => name), 'transaction_id'].join(', ')
+
+/** The log alone, or (includeArchived) the log and the archive as one relation with the same name. */
+export function entrySource(includeArchived: boolean): string {
+  return includeArchived
+    ? `(SELECT ${ENTRY_COLUMNS} FROM audit_trail.activity_log UNION ALL ` +
+        `SELECT ${ENTRY_COLUMNS} FROM audit_trail.activity_log_archive) AS activity_log`
+    : 'audit_trail.activity_log'
 }
 
 /**
@@ -148,7 +164,11 @@ export function buildFilterCondition(
     }
   }
 
-  return { where: clauses.length === 0 ? 'TRUE' : clauses.join(' AND '), params }
+  if (filter.includeArchived !== undefined && typeof filter.includeArchived !== 'boolean') {
+    throw new InvalidArgumentError(`audit-trail: filter.includeArchived must be true or false, got ${describe(filter.includeArchived)}.`)
+  }
+
+  return { where: clauses.length === 0 ? 'TRUE' : clauses.join(' AND '), params, from: entrySource(filter.includeArchived === true) }
 }
 
 /** `%`, `_` and the escape character itself match literally (backslash is LIKE's default escape). */

@@ -4,7 +4,10 @@ import { exportCsv, type ExportCsvFilter, type ExportCsvOptions, type ExportCsvR
 import type { AuditEntry } from './audit-entry.js'
 import type { AuditFilter, ListOptions } from './audit-filter.js'
 import { countEntries } from './count-entries.js'
-import { history } from './history.js'
+import { archiveEntries, type ArchiveEntriesOptions, type ArchiveResult } from '../archive/archive-entries.js'
+import { sealChain } from '../chain/seal-chain.js'
+import { verifyChain, type ChainVerification, type VerifyChainOptions } from '../chain/verify-chain.js'
+import { history, type HistoryOptions } from './history.js'
 import { listEntries, type ListResult } from './list-entries.js'
 import { recordEvent, type AuditEvent } from './record-event.js'
 import type { ResourceKey } from './resource-key.js'
@@ -30,15 +33,27 @@ export interface AuditLog {
   /** How many entries match the filter. */
   count(filter?: AuditFilter): Promise<number>
   /** Every entry of one record, newest first. */
-  history(resourceType: string, resourceId: ResourceKey): Promise<AuditEntry[]>
+  history(resourceType: string, resourceId: ResourceKey, options?: HistoryOptions): Promise<AuditEntry[]>
   /** The record's columns as of `at` (encoded values, as stored in `changes`), or null. */
   stateAt(resourceType: string, resourceId: ResourceKey, at: Date | string): Promise<RecordState | null>
   /** Writes a manual event (`login`, `login_failed`, `pdf_downloaded`, ...) in its own transaction. */
   record(event: AuditEvent): Promise<AuditEntry>
   /** Streams the matching entries to `writable` as CSV. */
   exportCsv(filter: ExportCsvFilter, writable: NodeJS.WritableStream, options?: ExportCsvOptions): Promise<ExportCsvResult>
-  // archive() and verify() arrive with the hash chain and archival work (SPEC "Append-only and
-  // tamper evidence"); they belong here, next to the readers, as methods on the same pool.
+  /**
+   * Moves entries older than `olderThanDays` days (0: everything before now) to
+   * `audit_trail.activity_log_archive` and records an `archived` entry. Only the role owning
+   * the log may archive; the application role gets ArchivePermissionError.
+   */
+  archive(options: ArchiveEntriesOptions): Promise<ArchiveResult>
+  /**
+   * Seals committed entries into the hash chain, then recomputes the chain over the log and the
+   * archive: `{ ok, checked, firstBadId?, reason?, checkpoint, unsealed }`. Pass a checkpoint
+   * stored earlier to also detect deleted newest entries; store `checkpoint` outside the database.
+   */
+  verify(options?: VerifyChainOptions): Promise<ChainVerification>
+  /** Links committed entries into the hash chain now (run it on a schedule); resolves to the number linked. */
+  seal(): Promise<number>
   /** Ends the pool if the log created it; a pool passed in stays open. */
   close(): Promise<void>
 }
@@ -69,7 +84,10 @@ export function createAuditLog(options: CreateAuditLogOptions): AuditLog {
   return {
     list: (listOptions) => listEntries(pool, listOptions),
     count: (filter) => countEntries(pool, filter),
-    history: (resourceType, resourceId) => history(pool, resourceType, resourceId),
+    history: (resourceType, resourceId, historyOptions) => history(pool, resourceType, resourceId, historyOptions),
+    archive: (archiveOptions) => archiveEntries(pool, archiveOptions),
+    verify: (verifyOptions) => verifyChain(pool, verifyOptions),
+    seal: () => sealChain(pool),
     stateAt: (resourceType, resourceId, at) => stateAt(pool, resourceType, resourceId, at),
     record: (event) => recordEvent(pool, event),
     exportCsv: (filter, writable, exportOptions) => exportCsv(pool, filter, writable, exportOptions),

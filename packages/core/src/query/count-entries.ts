@@ -5,7 +5,7 @@ import { buildFilterCondition, type AuditFilter } from './audit-filter.js'
 export async function countEntries(executor: AuditExecutor, filter: AuditFilter = {}): Promise<number> {
   const condition = buildFilterCondition(filter)
   const { rows } = await executor.query(
-    `SELECT count(*)::text AS count FROM audit_trail.activity_log WHERE ${condition.where}`,
+    `SELECT count(*)::text AS count FROM ${condition.from} WHERE ${condition.where}`,
     condition.params,
   )
   return Number(rows[0]!.count)

@@ -31,7 +31,7 @@ export async function listEntries(executor: AuditExecutor, options: ListOptions 
   // One extra row tells whether there is a next page without a second query.
   condition.params.push(limit + 1)
   const { rows } = await executor.query(
-    `SELECT ${ENTRY_SELECT_LIST} FROM audit_trail.activity_log WHERE ${where} ` +
+    `SELECT ${ENTRY_SELECT_LIST} FROM ${condition.from} WHERE ${where} ` +
       `ORDER BY activity_log.id ${order === 'desc' ? 'DESC' : 'ASC'} LIMIT $${condition.params.length}`,
     condition.params,
   )

@@ -21,7 +21,7 @@ import type {
 } from '@mikro-orm/core'
 import { auditContextOfEntityManager } from './audit-fork-options.js'
 import { CaptureHandoff, entityTable } from './capture-handoff.js'
-import { entityColumns, snapshotRow, type EntityColumns } from './entity-columns.js'
+import { entityColumns, rowFromDatabase, snapshotRow, type EntityColumns } from './entity-columns.js'
 import type { MikroOrmAuditOptions } from './mikro-orm-audit-options.js'
 import { NativeWriteGuard, type GuardedDriver } from './native-write-guard.js'
 import { isKyselyLike, transactionExecutor, type KyselyLike } from './transaction-executor.js'
@@ -32,8 +32,11 @@ interface CapturedChange {
   readonly columns: EntityColumns
   readonly action: RowChange['action']
   readonly changeSet: ChangeSet<object>
-  /** The row before the flush (updates, deletes), taken before MikroORM replaces its snapshot. */
-  readonly before: Readonly<Record<string, unknown>> | null
+  /**
+   * The row before the flush (updates, deletes), taken before MikroORM replaces its snapshot;
+   * replaced by the row as locked in the flush's transaction (see `lockBefore`).
+   */
+  before: Readonly<Record<string, unknown>> | null
 }
 
 interface PendingFlush {
@@ -148,7 +151,17 @@ export class AuditSubscriber implements EventSubscriber {
   /** The flush's own transaction has just begun: hand the context over before its first write. */
   async afterTransactionStart(args: TransactionEventArgs): Promise<void> {
     const pending = args.uow ? this.pending.get(args.uow) : undefined
-    if (pending && !pending.handedOff && isKyselyLike(args.transaction)) await this.handOff(pending, args.transaction)
+    if (!pending || pending.handedOff || !isKyselyLike(args.transaction)) return
+    try {
+      await this.handOff(pending, args.transaction)
+    } catch (error) {
+      // MikroORM's begin() does not roll back when this event throws: the connection would stay
+      // checked out, idle in an aborted transaction, for good. Roll back its own transaction
+      // here (a savepoint is rolled back by the enclosing em.transactional) and rethrow.
+      const transaction = args.transaction as { savepointName?: string; rollback?: () => { execute(): Promise<unknown> } }
+      if (!transaction.savepointName && typeof transaction.rollback === 'function') await transaction.rollback().execute().catch(() => undefined)
+      throw error
+    }
   }
 
   /** The flush's own transaction when MikroORM opened one for it: write before it commits. */
@@ -188,8 +201,56 @@ export class AuditSubscriber implements EventSubscriber {
   private async handOff(pending: PendingFlush, transaction: KyselyLike): Promise<void> {
     await this.capture.load(transaction)
     pending.handedOff = true
+    await this.lockBefore(pending, transaction)
     if (!pending.changes.some((change) => this.isCaptured(change))) return
     await this.capture.handOff(transaction, auditContextSetting(pending.context, this.recorder.options.logName))
+  }
+
+  /**
+   * Locks and reads, in the flush's transaction and before its writes, the rows it updates or
+   * deletes, as the entries' old values: the entity's snapshot is what this EntityManager
+   * loaded, possibly before another request changed the row. One statement per table.
+   */
+  private async lockBefore(pending: PendingFlush, transaction: KyselyLike): Promise<void> {
+    const byTable = new Map<EntityColumns, CapturedChange[]>()
+    for (const change of pending.changes) {
+      if (change.action === 'created' || !change.before || this.isCaptured(change)) continue
+      const list = byTable.get(change.columns) ?? []
+      list.push(change)
+      byTable.set(change.columns, list)
+    }
+    const executor = transactionExecutor(transaction)
+    const quote = (name: string) => `"${name.replace(/"/g, '""')}"`
+    for (const [columns, changes] of byTable) {
+      const { descriptor } = columns
+      const table = entityTable(changes[0]!.changeSet.meta)
+      const quoted = table.schema ? `${quote(table.schema)}.${quote(table.name)}` : quote(table.name)
+      const keyList = descriptor.primaryKey.map(quote).join(', ')
+      const keyOfRow = (row: Readonly<Record<string, unknown>>) => JSON.stringify(descriptor.primaryKey.map((column) => String(row[column])))
+      const keys = changes.map((change) => Object.fromEntries(descriptor.primaryKey.map((column) => [column, change.before![column]])))
+      const { rows } = await executor.query(
+        `SELECT ${descriptor.columns.map((c) => quote(c.column)).join(', ')} FROM ${quoted} WHERE (${keyList}) IN ` +
+          `(SELECT ${keyList} FROM json_populate_recordset(NULL::${quoted}, $1::json)) FOR UPDATE`,
+        [JSON.stringify(keys)],
+      )
+      // The driver hands timestamps back as text: read timestamptz as Date, as the entity holds
+      // it; for other date/time columns keep the snapshot's value (its form depends on the entity).
+      const dates = new Set<string>()
+      const keepSnapshot = new Set<string>()
+      for (const prop of changes[0]!.changeSet.meta.props) {
+        const type = (prop.columnTypes?.[0] ?? '').toLowerCase()
+        if (/^timestamptz|^timestamp.*with time zone/.test(type)) prop.fieldNames?.forEach((c) => dates.add(c))
+        else if (/^(timestamp|date|time)/.test(type)) prop.fieldNames?.forEach((c) => keepSnapshot.add(c))
+      }
+      const locked = new Map(rows.map((row) => [keyOfRow(row), rowFromDatabase(columns, row)]))
+      for (const change of changes) {
+        const row = locked.get(keyOfRow(change.before!))
+        if (!row) continue
+        for (const column of dates) if (typeof row[column] === 'string') row[column] = new Date(row[column] as string)
+        for (const column of keepSnapshot) row[column] = change.before![column] ?? null
+        change.before = row
+      }
+    }
   }
 
   private isCaptured(change: CapturedChange): boolean {

@@ -107,13 +107,17 @@ export class AuditHooks {
     // RETURNING * costs no round trip and gives the values as stored (numeric scale, defaults,
     // triggers), not as the app set them.
     if (!options.returning) options.returning = true
+    await this.lockInstance(target, instance, options)
   }
 
   afterUpdate = async (instance: Model, options: HookOptions): Promise<void> => {
     if (this.bulk.has(options)) return
     const target = this.target(modelOf(instance))
     if (!target || this.captured(target)) return
-    const before = this.previousRow(target, instance)
+    const locked = this.snapshots.get(instance)
+    this.snapshots.delete(instance)
+    const previous = this.previousRow(target, instance)
+    const before = locked ?? previous
     const after = rowOf(target.columns, currentValues(instance))
     await this.record(target, options, this.recorder.context(target.model.name, 'update'), [
       { action: 'updated', before, after },
@@ -126,7 +130,8 @@ export class AuditHooks {
     if (!target) return
     if (await this.handOffIfCaptured(target, options, this.recorder.context(target.model.name, 'destroy'))) return
     // A paranoid destroy saves deletedAt before afterDestroy runs, which overwrites the previous values.
-    this.snapshots.set(instance, this.previousRow(target, instance))
+    const previous = this.previousRow(target, instance)
+    if (!(await this.lockInstance(target, instance, options))) this.snapshots.set(instance, previous)
   }
 
   afterDestroy = async (instance: Model, options: HookOptions): Promise<void> => {
@@ -252,6 +257,22 @@ export class AuditHooks {
   }
 
   // ---- shared ----
+
+  /**
+   * Locks and reads the instance's row in the write's transaction, before the write, as the
+   * entry's old values. The instance's own previous values are what the app loaded, possibly
+   * long ago: another request may have changed the row since, and the entry would then show
+   * an old value the row never had just before this change. Returns false when the row is gone.
+   */
+  private async lockInstance(target: Target, instance: Model, options: HookOptions): Promise<boolean> {
+    if (!options.transaction) return false
+    const previous = this.previous.get(instance) ?? previousValues(instance)
+    const where = Object.fromEntries(target.model.primaryKeyAttributes.map((attribute) => [attribute, previous[attribute] ?? instance.get(attribute)]))
+    const [row] = await lockRows({ ...this.statementArgs(options), model: target.model, columns: target.columns, where: where as WhereOptions })
+    if (!row) return false
+    this.snapshots.set(instance, row)
+    return true
+  }
 
   private async lockBulk(
     options: HookOptions,

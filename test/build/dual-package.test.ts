@@ -11,30 +11,33 @@ function node(args: string[]): string {
   return execFileSync(process.execPath, args, { cwd: root, encoding: 'utf8' }).trim()
 }
 
-describe('@audit-trail/core build', () => {
-  it('has been built', () => {
-    expect(existsSync(`${root}/packages/core/dist/index.js`), 'run npm run build first').toBe(true)
-    expect(existsSync(`${root}/packages/core/dist/index.cjs`)).toBe(true)
-    expect(existsSync(`${root}/packages/core/dist/index.d.ts`)).toBe(true)
-    expect(existsSync(`${root}/packages/core/dist/index.d.cts`)).toBe(true)
-    expect(existsSync(`${root}/packages/core/sql/001_activity_log.sql`)).toBe(true)
+const packages = [
+  { name: '@audit-trail/core', dir: 'core', probe: `typeof m.runWithAuditContext, typeof m.createAuditLog, m.readMigrations().length > 1` },
+  { name: '@audit-trail/prisma', dir: 'prisma-extension', probe: `typeof m.auditTrail, typeof m.enablePrismaCapture, typeof m.auditTrail({}) === 'function'` },
+  { name: '@audit-trail/sequelize', dir: 'sequelize-hooks', probe: `typeof m.attachAuditHooks, typeof m.refreshCapturedTables, true` },
+  { name: '@audit-trail/mikro-orm', dir: 'mikro-orm', probe: `typeof m.AuditSubscriber, typeof new m.AuditSubscriber({}).onFlush, new m.NativeWriteNotAuditedError('x') instanceof Error` },
+] as const
+
+describe.each(packages)('$name build', ({ name, dir, probe }) => {
+  it('has ESM, CJS and type declarations', () => {
+    for (const file of ['index.js', 'index.cjs', 'index.d.ts', 'index.d.cts']) {
+      expect(existsSync(`${root}/packages/${dir}/dist/${file}`), `${file}: run npm run build first`).toBe(true)
+    }
   })
 
   it('loads with import', () => {
-    const out = node([
-      '--input-type=module',
-      '-e',
-      `const m = await import('@audit-trail/core'); console.log(typeof m.runWithAuditContext, typeof m.AuditRecorder, m.readMigrations().length > 1)`,
-    ])
-    expect(out).toBe('function function true')
+    expect(node(['--input-type=module', '-e', `const m = await import('${name}'); console.log(${probe})`])).toBe('function function true')
   })
 
   it('loads with require', () => {
-    const out = node([
-      '-e',
-      `const m = require('@audit-trail/core'); console.log(typeof m.runWithAuditContext, typeof m.AuditRecorder, m.readMigrations().length > 1)`,
-    ])
-    expect(out).toBe('function function true')
+    expect(node(['-e', `const m = require('${name}'); console.log(${probe})`])).toBe('function function true')
+  })
+})
+
+describe('@audit-trail/core', () => {
+  it('ships sql/ and the audit-trail binary', () => {
+    expect(existsSync(`${root}/packages/core/sql/001_activity_log.sql`)).toBe(true)
+    expect(node([`${root}/packages/core/dist/cli.js`, '--help']).split('\n')[0]).toBe('Usage: audit-trail <command> [flags]')
   })
 
   it('shares one context store between the ESM and the CJS copy', () => {

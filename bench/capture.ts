@@ -7,33 +7,13 @@
 //                   jsonb diff into activity_log (bench only; values are not encoded like capture's).
 // Each config has its own table with the same 10,000 rows, on one fresh database.
 // Run: DATABASE_URL=postgresql://postgres@127.0.0.1:5432/postgres npx tsx bench/capture.ts
-import { randomBytes } from 'node:crypto'
 import pg from 'pg'
 import { applyMigrations, enableCapture } from '@audit-trail/core'
 import { interleave, resultsTable, type Sample } from './support/bench-stats.ts'
+import { createBenchDatabase } from './support/bench-database.ts'
 
-const serverUrl = process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres'
 const ROWS = 10_000
 const CONFIGS = ['uncaptured', 'captured', 'to_jsonb', 'statement'] as const
-
-async function createDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
-  const name = `audit_trail_bench_capture_${randomBytes(3).toString('hex')}`
-  const admin = new pg.Client({ connectionString: serverUrl })
-  await admin.connect()
-  await admin.query(`CREATE DATABASE ${name}`)
-  await admin.end()
-  const url = new URL(serverUrl)
-  url.pathname = `/${name}`
-  return {
-    url: url.toString(),
-    drop: async () => {
-      const dropper = new pg.Client({ connectionString: serverUrl })
-      await dropper.connect()
-      await dropper.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
-      await dropper.end()
-    },
-  }
-}
 
 const table = (config: string) => `bench_${config}`
 
@@ -75,7 +55,7 @@ async function setup(client: pg.Client): Promise<void> {
     REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION capture_statement_prototype()`)
 }
 
-const database = await createDatabase()
+const database = await createBenchDatabase('capture')
 const samples: Sample[] = []
 try {
   await applyMigrations(database.url)

@@ -9,15 +9,14 @@
 // Workloads: one single-row INSERT, one 1,000-row INSERT (the ORM writer's json_to_recordset),
 // and the throughput of 8 concurrent clients doing single-row inserts.
 // Run: DATABASE_URL=postgresql://postgres@127.0.0.1:5432/postgres npx tsx bench/chain.ts
-import { randomBytes } from 'node:crypto'
 import { cpSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import pg from 'pg'
 import { applyMigrations, sqlDirectory, writeEntries, type ActivityLogRow } from '@audit-trail/core'
 import { interleave, resultsTable, type Sample } from './support/bench-stats.ts'
+import { createBenchDatabase } from './support/bench-database.ts'
 
-const serverUrl = process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres'
 
 const COMMIT_LINK_PROTOTYPE = `
 CREATE TABLE bench_commit_chain (seq bigserial PRIMARY KEY, entry_id bigint NOT NULL, hash text NOT NULL);
@@ -43,30 +42,11 @@ function entry(n: number): ActivityLogRow {
   }
 }
 
-async function createDatabase(label: string): Promise<{ url: string; drop: () => Promise<void> }> {
-  const name = `audit_trail_bench_${label}_${randomBytes(3).toString('hex')}`
-  const admin = new pg.Client({ connectionString: serverUrl })
-  await admin.connect()
-  await admin.query(`CREATE DATABASE ${name}`)
-  await admin.end()
-  const url = new URL(serverUrl)
-  url.pathname = `/${name}`
-  return {
-    url: url.toString(),
-    drop: async () => {
-      const dropper = new pg.Client({ connectionString: serverUrl })
-      await dropper.connect()
-      await dropper.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
-      await dropper.end()
-    },
-  }
-}
-
 const configs = ['no chain', 'sealer', 'sealer+seal', 'commit-link'] as const
 type Config = (typeof configs)[number]
 
 async function setup(config: Config) {
-  const database = await createDatabase(config.replace(/[^a-z]/g, '_'))
+  const database = await createBenchDatabase(config.replace(/[^a-z]/g, '_'))
   if (config === 'no chain') {
     const dir = mkdtempSync(join(tmpdir(), 'audit-sql-'))
     for (const file of ['001_activity_log.sql', '002_append_only.sql', '003_capture.sql']) {

@@ -6,13 +6,12 @@
 // Entries are spread over 24 months in id order, 200,000 resources. Takes several minutes and
 // ~15 GB of disk. BENCH_ROWS overrides the size.
 // Run: DATABASE_URL=postgresql://postgres@127.0.0.1:5432/postgres npx tsx bench/partitioning.ts
-import { randomBytes } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import pg from 'pg'
 import { applyMigrations, writeEntries, type ActivityLogRow } from '@audit-trail/core'
 import { interleave, resultsTable, timeMs, type Sample } from './support/bench-stats.ts'
+import { createBenchDatabase } from './support/bench-database.ts'
 
-const serverUrl = process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres'
 const ROWS = Number(process.env.BENCH_ROWS ?? 10_000_000)
 const CHUNK = 1_000_000
 const RESOURCES = 200_000
@@ -40,28 +39,9 @@ function entry(n: number): ActivityLogRow {
   }
 }
 
-async function createDatabase(label: string): Promise<{ url: string; drop: () => Promise<void> }> {
-  const name = `audit_trail_bench_${label}_${randomBytes(3).toString('hex')}`
-  const admin = new pg.Client({ connectionString: serverUrl })
-  await admin.connect()
-  await admin.query(`CREATE DATABASE ${name}`)
-  await admin.end()
-  const url = new URL(serverUrl)
-  url.pathname = `/${name}`
-  return {
-    url: url.toString(),
-    drop: async () => {
-      const dropper = new pg.Client({ connectionString: serverUrl })
-      await dropper.connect()
-      await dropper.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
-      await dropper.end()
-    },
-  }
-}
-
 async function setup(partitioned: boolean) {
   const label = partitioned ? 'partitioned' : 'plain'
-  const database = await createDatabase(label)
+  const database = await createBenchDatabase(label)
   await applyMigrations(database.url)
   const client = new pg.Client({ connectionString: database.url })
   await client.connect()

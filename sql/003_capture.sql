@@ -189,6 +189,7 @@ DECLARE
   redacted boolean;
   old_json_nulls text[] := '{}';
   new_json_nulls text[] := '{}';
+  recorded_json text[];
   entry_action text;
   lone_value jsonb;
   entry_resource_id text;
@@ -224,9 +225,12 @@ BEGIN
     END IF;
   END IF;
 
-  IF cfg.json_columns <> '{}' THEN
-    IF old_raw IS NOT NULL THEN old_json_nulls := audit_trail.json_null_columns(cfg.json_columns, old_raw, OLD); END IF;
-    IF new_raw IS NOT NULL THEN new_json_nulls := audit_trail.json_null_columns(cfg.json_columns, new_raw, NEW); END IF;
+  -- Only the recorded json columns matter, and json_null_columns runs dynamic SQL for each
+  -- null one: an update that leaves a null json column alone (most bulk updates) skips it.
+  IF cfg.json_columns && columns THEN
+    recorded_json := ARRAY(SELECT unnest(cfg.json_columns) INTERSECT SELECT unnest(columns));
+    IF old_raw IS NOT NULL THEN old_json_nulls := audit_trail.json_null_columns(recorded_json, old_raw, OLD); END IF;
+    IF new_raw IS NOT NULL THEN new_json_nulls := audit_trail.json_null_columns(recorded_json, new_raw, NEW); END IF;
   END IF;
 
   -- One pass over the recorded columns; plain values (text, int, boolean) take no function call.

@@ -41,17 +41,22 @@ export async function interleave(args: {
   return names.map((config) => ({ config, workload: args.workload, ms: samples.get(config)! }))
 }
 
-/** Markdown table: median, p95 and the ratio of each median to the baseline config's. */
-export function resultsTable(samples: readonly Sample[], baseline: string): string {
-  const lines = ['| workload | config | n | median ms | p95 ms | × baseline |', '|---|---|---|---|---|---|']
+/**
+ * Markdown table: median, p95 and the ratio of each median to its baseline config's median.
+ * `baseline` names one config for all rows, or maps each config to its own (e.g. the same ORM
+ * unaudited).
+ */
+export function resultsTable(samples: readonly Sample[], baseline: string | ((config: string) => string)): string {
+  const baselineOf = typeof baseline === 'string' ? () => baseline : baseline
+  const lines = ['| workload | config | n | median ms | p95 ms | × unaudited |', '|---|---|---|---|---|---|']
   for (const workload of [...new Set(samples.map((s) => s.workload))]) {
     const rows = samples.filter((s) => s.workload === workload)
-    const base = rows.find((s) => s.config === baseline)
-    const baseMedian = base ? percentile(base.ms, 50) : Number.NaN
     for (const row of rows) {
+      const base = rows.find((s) => s.config === baselineOf(row.config))
       const median = percentile(row.ms, 50)
+      const ratio = base && base !== row ? (median / percentile(base.ms, 50)).toFixed(2) : '1.00'
       lines.push(
-        `| ${workload} | ${row.config} | ${row.ms.length} | ${median.toFixed(3)} | ${percentile(row.ms, 95).toFixed(3)} | ${(median / baseMedian).toFixed(2)} |`,
+        `| ${workload} | ${row.config} | ${row.ms.length} | ${median.toFixed(3)} | ${percentile(row.ms, 95).toFixed(3)} | ${base ? ratio : 'n/a'} |`,
       )
     }
   }

@@ -43,7 +43,7 @@ export async function exportCsv(
   options: ExportCsvOptions = {},
 ): Promise<ExportCsvResult> {
   const { order: rawOrder, ...rest } = checkObject(filter ?? {}, 'exportCsv() filter')
-  const condition = buildFilterCondition(rest, { allowed: [...FILTER_KEYS, 'order'] })
+  const condition = buildFilterCondition(rest, { allowed: [...FILTER_KEYS, 'order'], idWindow: true })
   const order = parseOrder(rawOrder)
   const batchSize = options.batchSize ?? 1000
   const sql =

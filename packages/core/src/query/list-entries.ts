@@ -19,7 +19,7 @@ const LIST_KEYS: readonly string[] = [...FILTER_KEYS, 'limit', 'cursor', 'order'
 /** `list()`: one page of entries matching the filter, keyset-paginated on `id`. */
 export async function listEntries(executor: AuditExecutor, options: ListOptions = {}): Promise<ListResult> {
   const { limit: rawLimit, cursor, order: rawOrder, ...filter } = checkObject(options, 'list() options')
-  const condition = buildFilterCondition(filter, { allowed: LIST_KEYS })
+  const condition = buildFilterCondition(filter, { allowed: LIST_KEYS, idWindow: true })
   const order = parseOrder(rawOrder)
   const limit = parseLimit(rawLimit)
   let where = condition.where

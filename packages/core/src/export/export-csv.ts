@@ -19,7 +19,7 @@ export interface ExportCsvOptions {
   end?: boolean
   /** Called after each batch with the number of rows written so far. Default: none. */
   onProgress?: (rows: number) => void
-  /** Rows fetched per round trip from the server-side cursor. Default 1000. */
+  /** Rows fetched per round trip from the server-side cursor. Default 2000. */
   batchSize?: number
 }
 
@@ -45,7 +45,7 @@ export async function exportCsv(
   const { order: rawOrder, ...rest } = checkObject(filter ?? {}, 'exportCsv() filter')
   const condition = buildFilterCondition(rest, { allowed: [...FILTER_KEYS, 'order'], idWindow: true })
   const order = parseOrder(rawOrder)
-  const batchSize = options.batchSize ?? 1000
+  const batchSize = options.batchSize ?? 2000
   const sql =
     `SELECT ${CSV_SELECT_LIST} FROM ${condition.from} WHERE ${condition.where} ` +
     `ORDER BY activity_log.id ${order === 'desc' ? 'DESC' : 'ASC'}`

@@ -49,7 +49,8 @@ export function csvCells(row: Record<string, unknown>): Array<string | null> {
     const value = row[column]
     if (value === null || value === undefined) return null
     if (column === 'created_at') return typeof value === 'string' ? value : toDate(value).toISOString()
-    if (JSON_COLUMNS.has(column)) return typeof value === 'string' ? value : JSON.stringify(value)
+    // pg has already parsed the jsonb: a JSON string value arrives as a JS string and must be encoded too.
+    if (JSON_COLUMNS.has(column)) return JSON.stringify(value)
     return String(value)
   })
 }

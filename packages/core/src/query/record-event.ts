@@ -1,6 +1,7 @@
 import { isIP } from 'node:net'
 import { getAuditContext } from '../context/audit-context.js'
 import type { Changes } from '../diff/diff-rows.js'
+import { DEFAULT_REDACT_PATTERN, REDACTED } from '../diff/diff-rows.js'
 import { DEFAULT_MAX_VALUE_BYTES, capValueSize, encodeJson, encodeValue, type EncodedValue } from '../diff/encode-value.js'
 import { InvalidArgumentError } from '../errors.js'
 import type { ActivityLogRow } from '../writer/activity-log-row.js'
@@ -117,10 +118,11 @@ function eventChanges(value: unknown): Changes | null {
         throw new InvalidArgumentError(`audit-trail: event.changes.${column} has key "${key}"; use { old, new }.`)
       }
     }
-    changes[column] = {
-      old: capValueSize(encodeValue(pair.old), DEFAULT_MAX_VALUE_BYTES),
-      new: capValueSize(encodeValue(pair.new), DEFAULT_MAX_VALUE_BYTES),
-    }
+    // The plugins' default redaction applies to manual events too: a `password` change given
+    // here must not store the password.
+    const redacted = DEFAULT_REDACT_PATTERN.test(column)
+    const encode = (v: unknown) => (redacted && v !== null && v !== undefined ? REDACTED : capValueSize(encodeValue(v), DEFAULT_MAX_VALUE_BYTES))
+    changes[column] = { old: encode(pair.old), new: encode(pair.new) }
   }
   return Object.keys(changes).length === 0 ? null : changes
 }

@@ -147,7 +147,10 @@ describe('bad values: stored exactly, the same on the ORM and capture paths, nev
     expect(row!.metadata.circular).toEqual({ name: 'loop', self: { $unsupported: 'circular' } })
     let node = row!.metadata.deep as Record<string, unknown>
     let depth = 1
-    while (node.d && typeof node.d === 'object' && !('$unsupported' in (node.d as object))) (node = node.d as Record<string, unknown>), depth++
+    while (node.d && typeof node.d === 'object' && !('$unsupported' in (node.d as object))) {
+      node = node.d as Record<string, unknown>
+      depth++
+    }
     expect(node.d).toEqual({ $unsupported: 'max-depth' })
     expect(depth).toBeGreaterThan(50)
     expect(await db.query(`SELECT t FROM probe WHERE id = $1`, [created.id])).toEqual([{ t: 'meta' }])

@@ -3,6 +3,7 @@ import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { sealChain, verifyChain, writeEntries } from '@audit-trail/core'
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js'
+import { entryRow } from './entry-row.js'
 
 // S1: everything an application role could try against the log, as a real role made an app
 // role by audit_trail.grant_app_role. On a server the test logs in as that role; PGlite has a
@@ -30,7 +31,7 @@ beforeAll(async () => {
      SELECT now() - make_interval(days => 30), 'user', 'u1', 'updated', 'item', i::text, 'orm' FROM generate_series(1, 5) i`,
   )
   await db.query(`SELECT audit_trail.archive_entries(10)`)
-  await writeEntries(db.pool, [{ log_name: 'backoffice', actor_type: 'user', actor_id: 'u2', action: 'login', source: 'manual' }])
+  await writeEntries(db.pool, [entryRow({ actor_id: 'u2' })])
   await sealChain(db.pool)
   if (db.embedded) {
     app = new pg.Client({ connectionString: db.url })
@@ -53,7 +54,7 @@ afterAll(async () => {
 describe('S1 as the application role', () => {
   it('is that role, and can INSERT and SELECT the log and seal the chain', async () => {
     expect((await app.query(`SELECT current_user AS u`)).rows).toEqual([{ u: role }])
-    await writeEntries(app, [{ log_name: 'backoffice', actor_type: 'user', actor_id: 'app', action: 'login', source: 'manual' }])
+    await writeEntries(app, [entryRow({ actor_id: 'app' })])
     expect((await app.query(`SELECT count(*)::int AS n FROM audit_trail.activity_log WHERE actor_id = 'app'`)).rows).toEqual([{ n: 1 }])
     await sealChain(app)
   })

@@ -2,6 +2,7 @@ import { Writable } from 'node:stream'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { CSV_COLUMNS, createAuditLog, writeEntries, type AuditLog } from '@audit-trail/core'
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js'
+import { entryRow } from './entry-row.js'
 
 // S3: OWASP CSV-injection payloads (https://owasp.org/www-community/attacks/CSV_Injection) in
 // every text column of the log; the exported file must show each as text: a leading `'`.
@@ -29,7 +30,8 @@ beforeAll(async () => {
   log = createAuditLog({ pool: db.pool })
   await writeEntries(
     db.pool,
-    PAYLOADS.map((p) => ({
+    PAYLOADS.map((p) =>
+      entryRow({
       ...Object.fromEntries(TEXT_COLUMNS.map((c) => [c, p])),
       actor_type: 'user',
       action: 'updated',
@@ -57,15 +59,27 @@ function parseCsv(text: string): string[][] {
   for (let i = 0; i < text.length; i++) {
     const ch = text[i]!
     if (quoted) {
-      if (ch === '"' && text[i + 1] === '"') (cell += '"'), i++
-      else if (ch === '"') quoted = false
+      if (ch === '"' && text[i + 1] === '"') {
+        cell += '"'
+        i++
+      } else if (ch === '"') quoted = false
       else cell += ch
     } else if (ch === '"') quoted = true
-    else if (ch === ',') row.push(cell), (cell = '')
-    else if (ch === '\r' && text[i + 1] === '\n') row.push(cell), rows.push(row), (row = []), (cell = ''), i++
-    else cell += ch
+    else if (ch === ',') {
+      row.push(cell)
+      cell = ''
+    } else if (ch === '\r' && text[i + 1] === '\n') {
+      row.push(cell)
+      rows.push(row)
+      row = []
+      cell = ''
+      i++
+    } else cell += ch
   }
-  if (cell !== '' || row.length > 0) row.push(cell), rows.push(row)
+  if (cell !== '' || row.length > 0) {
+    row.push(cell)
+    rows.push(row)
+  }
   return rows
 }
 

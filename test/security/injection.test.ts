@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { InvalidArgumentError, createAuditLog, writeEntries, type AuditFilter, type AuditLog } from '@audit-trail/core'
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js'
+import { entryRow } from './entry-row.js'
 
 // S2: SQL injection payloads in every query API filter and every CLI filter flag. Each payload
 // is also stored as the value of every filtered column of one entry, so a filter must find
@@ -34,7 +35,8 @@ beforeAll(async () => {
   await db.query(`CREATE TABLE canary (x int); INSERT INTO canary VALUES (1)`)
   await writeEntries(
     db.pool,
-    PAYLOADS.map((p) => ({
+    PAYLOADS.map((p) =>
+      entryRow({
       actor_type: 'user',
       actor_id: p,
       actor_name: `name ${p}`,

@@ -6,6 +6,7 @@ import { chromium, type Browser, type Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { activityLogRouter, createAuditLog, writeEntries, type AuditLog } from '@audit-trail/core'
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js'
+import { entryRow } from './entry-row.js'
 
 // S4: stored XSS payloads in every field the activity log page renders, in real Chromium.
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
@@ -37,7 +38,8 @@ beforeAll(async () => {
   log = createAuditLog({ pool: db.pool })
   await writeEntries(
     db.pool,
-    PAYLOADS.map((p, i) => ({
+    PAYLOADS.map((p, i) =>
+      entryRow({
       ...Object.fromEntries(RENDERED.map((c) => [c, p])),
       actor_type: 'user',
       action: i % 2 ? 'updated' : 'login',

@@ -16,7 +16,8 @@ for (const file of process.argv.slice(2)) {
     continue
   }
   passed += report.numPassedTests ?? 0
-  failed += (report.numFailedTests ?? 0) + (report.numFailedTestSuites ?? 0)
+  // A file that fails to load has no failed test of its own: count it; otherwise its failed tests count.
+  failed += (report.numFailedTests ?? 0) || (report.numFailedTestSuites ?? 0)
   skipped += (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0)
   if ((report.numTotalTests ?? 0) === 0) {
     console.log(`${file}: ran no test`)

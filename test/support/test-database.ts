@@ -41,6 +41,17 @@ export async function createTestDatabase(options: { migrate?: boolean } = {}): P
     dispose = async () => {
       const dropper = new pg.Client({ connectionString: adminUrl })
       await dropper.connect()
+      // pg's pool.end() resolves before its sockets have closed: a FORCE drop that kills those
+      // backends makes their clients emit a late 57P01 error outside any test. Wait (up to 5 s)
+      // for the connections the file already ended to go away; only leaked ones are forced.
+      for (let attempt = 0; attempt < 50; attempt += 1) {
+        const { rows } = await dropper.query<{ n: number }>(
+          'SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()',
+          [name],
+        )
+        if (rows[0]?.n === 0) break
+        await new Promise((resolve) => setTimeout(resolve, 100))
+      }
       await dropper.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
       await dropper.end()
     }

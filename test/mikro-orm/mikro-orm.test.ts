@@ -193,6 +193,30 @@ describe('writes that bypass the unit of work', () => {
     expect(b.id).toBeGreaterThan(0)
   })
 
+
+  it('a flush that updates rows a native delete already removed records nothing for them', async () => {
+    // Found by the R1 fuzz (seed 309592662): the items stay in the identity map after
+    // nativeDelete; removing their client then nulls client_id on rows that no longer exist.
+    const since = await watermark()
+    const clientId = await orm.em.fork().transactional(async (em) => {
+      const client = em.create(Client, { name: 'Gone' })
+      client.items.add(em.create(Item, item(client, 'G1') as never) as IItem, em.create(Item, item(client, 'G2') as never) as IItem)
+      await em.flush()
+      expect(await em.nativeDelete(Item, { client: client.id })).toBe(2)
+      em.remove(await em.findOneOrFail(Client, client.id, { populate: ['items'] }))
+      await em.flush()
+      return client.id
+    })
+    expect((await entriesSince(since)).map((e) => [e.action, e.resource_type, e.resource_name])).toEqual([
+      ['created', 'client', 'Gone'],
+      ['created', 'item', 'G1'],
+      ['created', 'item', 'G2'],
+      ['deleted', 'item', 'G1'],
+      ['deleted', 'item', 'G2'],
+      ['deleted', 'client', 'Gone'],
+    ])
+    expect(await db.query(`SELECT id FROM clients WHERE id = $1`, [clientId])).toEqual([])
+  })
   it('QueryBuilder and em.insert writes to an audited table are rejected before they run', async () => {
     const em = orm.em.fork()
     const client = em.create(Client, { name: 'QB' })

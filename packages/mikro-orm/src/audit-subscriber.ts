@@ -37,6 +37,11 @@ interface CapturedChange {
    * replaced by the row as locked in the flush's transaction (see `lockBefore`).
    */
   before: Readonly<Record<string, unknown>> | null
+  /**
+   * Set by `lockBefore` when the row to update or delete no longer exists in the database (a
+   * native delete or another transaction removed it): the statement changes nothing, so no entry.
+   */
+  gone?: boolean
 }
 
 interface PendingFlush {
@@ -245,7 +250,10 @@ export class AuditSubscriber implements EventSubscriber {
       const locked = new Map(rows.map((row) => [keyOfRow(row), rowFromDatabase(columns, row)]))
       for (const change of changes) {
         const row = locked.get(keyOfRow(change.before!))
-        if (!row) continue
+        if (!row) {
+          change.gone = true
+          continue
+        }
         for (const column of dates) if (typeof row[column] === 'string') row[column] = new Date(row[column] as string)
         for (const column of keepSnapshot) row[column] = change.before![column] ?? null
         change.before = row
@@ -263,7 +271,7 @@ export class AuditSubscriber implements EventSubscriber {
     const byModel = new Map<AuditedModel, RowChange[]>()
     for (const change of pending.changes) {
       // Captured tables: their triggers wrote the entries, one per row.
-      if (this.isCaptured(change)) continue
+      if (this.isCaptured(change) || change.gone) continue
       let list = byModel.get(change.model)
       if (!list) byModel.set(change.model, (list = []))
       list.push(rowChange(change))

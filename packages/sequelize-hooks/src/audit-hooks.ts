@@ -52,6 +52,8 @@ export class AuditHooks {
   // individualHooks, to the per-instance hooks, which are then skipped).
   private readonly bulk = new WeakMap<object, BulkState>()
   private readonly snapshots = new WeakMap<Model, Row>()
+  /** Instances whose row no longer existed when their update or destroy locked it: no entry. */
+  private readonly gone = new WeakSet<Model>()
   // The instance's previous values as they were when the app called save/destroy/restore:
   // Sequelize's set() overwrites `_previousDataValues` when a hook sets a changed field again.
   private readonly previous = new WeakMap<Model, Record<string, unknown>>()
@@ -116,6 +118,7 @@ export class AuditHooks {
     if (!target || this.captured(target)) return
     const locked = this.snapshots.get(instance)
     this.snapshots.delete(instance)
+    if (this.gone.delete(instance)) return // the UPDATE matched no row
     const previous = this.previousRow(target, instance)
     const before = locked ?? previous
     const after = rowOf(target.columns, currentValues(instance))
@@ -139,6 +142,7 @@ export class AuditHooks {
     const target = this.target(modelOf(instance))
     const before = this.snapshots.get(instance)
     this.snapshots.delete(instance)
+    if (this.gone.delete(instance)) return // the DELETE matched no row
     if (!target || !before) return
     const deletedAt = target.columns.deletedAt
     if (deletedAt && !options.force && before[deletedAt.column] != null) return // already soft-deleted: nothing changed
@@ -160,6 +164,7 @@ export class AuditHooks {
     const target = this.target(modelOf(instance))
     const before = this.snapshots.get(instance)
     this.snapshots.delete(instance)
+    if (this.gone.delete(instance)) return // the DELETE matched no row
     if (!target || !before) return
     const deletedAt = target.columns.deletedAt
     if (deletedAt && before[deletedAt.column] == null) return // was not deleted: nothing restored
@@ -269,7 +274,11 @@ export class AuditHooks {
     const previous = this.previous.get(instance) ?? previousValues(instance)
     const where = Object.fromEntries(target.model.primaryKeyAttributes.map((attribute) => [attribute, previous[attribute] ?? instance.get(attribute)]))
     const [row] = await lockRows({ ...this.statementArgs(options), model: target.model, columns: target.columns, where: where as WhereOptions })
-    if (!row) return false
+    if (!row) {
+      // Another statement or transaction removed the row: the write will change nothing.
+      this.gone.add(instance)
+      return false
+    }
     this.snapshots.set(instance, row)
     return true
   }

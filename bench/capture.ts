@@ -1,10 +1,9 @@
 // Cost of database-level capture, measured side by side in one run (not a test; never asserts
 // timings): a single-row UPDATE by primary key and one UPDATE of 10,000 rows on
 //   - uncaptured:   the table with no trigger (baseline);
-//   - captured:     audit_trail.enable_capture (the shipped row trigger);
-//   - to_jsonb:     the usual hand-written audit trigger (row-level, full to_jsonb OLD/NEW into a plain table);
-//   - statement:    a statement-level prototype with transition tables computing the same kind of
-//                   jsonb diff into activity_log (bench only; values are not encoded like capture's).
+//   - captured:     audit_trail.enable_capture (the shipped statement-level triggers);
+//   - to_jsonb:     the usual hand-written audit trigger (row-level, full to_jsonb OLD/NEW into a
+//                   plain table, no diff, encoding, redaction or key).
 // Each config has its own table with the same 10,000 rows, on one fresh database.
 // Run: DATABASE_URL=postgresql://postgres@127.0.0.1:5432/postgres npx tsx bench/capture.ts
 import pg from 'pg'
@@ -13,7 +12,7 @@ import { interleave, resultsTable, type Sample } from './support/bench-stats.ts'
 import { createBenchDatabase } from './support/bench-database.ts'
 
 const ROWS = 10_000
-const CONFIGS = ['uncaptured', 'captured', 'to_jsonb', 'statement'] as const
+const CONFIGS = ['uncaptured', 'captured', 'to_jsonb'] as const
 
 const table = (config: string) => `bench_${config}`
 
@@ -24,18 +23,6 @@ async function setup(client: pg.Client): Promise<void> {
     BEGIN
       INSERT INTO plain_audit (table_name, op, old_row, new_row)
       VALUES (TG_TABLE_NAME, TG_OP, CASE WHEN TG_OP <> 'INSERT' THEN to_jsonb(OLD) END, CASE WHEN TG_OP <> 'DELETE' THEN to_jsonb(NEW) END);
-      RETURN NULL;
-    END $$;
-    CREATE FUNCTION capture_statement_prototype() RETURNS trigger LANGUAGE plpgsql AS $$
-    BEGIN
-      INSERT INTO audit_trail.activity_log (actor_type, actor_name, action, resource_type, resource_id, changes, changed_fields, source)
-      SELECT 'database', session_user, 'updated', TG_TABLE_NAME, n.id::text, d.changes, d.fields, 'trigger'
-      FROM old_rows o JOIN new_rows n ON n.id = o.id
-      CROSS JOIN LATERAL (
-        SELECT jsonb_object_agg(a.k, jsonb_build_object('old', a.v, 'new', b.v)) AS changes, array_agg(a.k) AS fields
-        FROM jsonb_each(to_jsonb(o)) AS a(k, v) JOIN jsonb_each(to_jsonb(n)) AS b(k, v) ON a.k = b.k
-        WHERE a.v IS DISTINCT FROM b.v AND a.k <> 'updated_at') d
-      WHERE d.changes IS NOT NULL;
       RETURN NULL;
     END $$;`)
   for (const config of CONFIGS) {
@@ -51,8 +38,6 @@ async function setup(client: pg.Client): Promise<void> {
   }
   await enableCapture(client, `public.${table('captured')}`, { resourceType: 'item', nameColumn: 'name' })
   await client.query(`CREATE TRIGGER plain_audit AFTER INSERT OR UPDATE OR DELETE ON ${table('to_jsonb')} FOR EACH ROW EXECUTE FUNCTION plain_audit_row()`)
-  await client.query(`CREATE TRIGGER capture_statement AFTER UPDATE ON ${table('statement')}
-    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION capture_statement_prototype()`)
 }
 
 const database = await createBenchDatabase('capture')
@@ -63,9 +48,8 @@ try {
   await client.connect()
   try {
     await setup(client)
-    // Transition-table statements pay JIT compilation per statement on a default server; off, as
-    // the STACK-FACTS measurement recommends, so the comparison is about the trigger design.
-    await client.query('SET jit = off')
+    // The server's own settings (jit on by default): capture's INSERT uses a generic plan whose
+    // row estimate keeps it under jit_above_cost, so a 10,000-row statement pays no JIT.
     const single = Object.fromEntries(
       CONFIGS.map((config) => [
         config,
@@ -82,5 +66,5 @@ try {
   await database.drop()
 }
 
-console.log(`# Capture trigger benchmark\n\nNode ${process.version}, ${new Date().toISOString()}, jit off\n`)
+console.log(`# Capture trigger benchmark\n\nNode ${process.version}, ${new Date().toISOString()}, server defaults\n`)
 console.log(resultsTable(samples, 'uncaptured'))

@@ -33,7 +33,7 @@ CREATE TABLE IF NOT EXISTS audit_trail.captured_tables (
   enabled_at       timestamptz NOT NULL DEFAULT now()
 );
 
--- Table shape, cached so the row trigger reads no catalog: primary key columns in key order,
+-- Table shape, cached so the capture trigger reads no catalog: primary key columns in key order,
 -- the encoding kind of each column that needs one, and the json/jsonb columns. Refreshed by
 -- enable_capture, by audit_trail.refresh_capture(table), and automatically after ALTER TABLE
 -- when the event trigger below could be installed (it needs a superuser).
@@ -152,135 +152,166 @@ LANGUAGE sql AS $$
   WHERE table_oid = target
 $$;
 
--- json/jsonb columns of `rec` holding a JSON null (only looked at when to_jsonb shows null).
-CREATE OR REPLACE FUNCTION audit_trail.json_null_columns(json_columns text[], r jsonb, rec anyelement) RETURNS text[]
-LANGUAGE plpgsql STABLE AS $$
-DECLARE
-  col text;
-  is_sql_null boolean;
-  found_columns text[] := '{}';
-BEGIN
-  FOREACH col IN ARRAY json_columns LOOP
-    IF jsonb_typeof(r -> col) = 'null' THEN
-      EXECUTE format('SELECT ($1).%I IS NULL', col) INTO is_sql_null USING rec;
-      IF NOT is_sql_null THEN found_columns := found_columns || col; END IF;
-    END IF;
-  END LOOP;
-  RETURN found_columns;
-END
+-- One column value, finished: JSON null in a json/jsonb column (to_jsonb shows it as null, like
+-- SQL NULL; the trigger finds those apart) → {"$json": null}, SQL NULL → null, redaction, then
+-- the encoding and the size cap. A SQL function, so the planner inlines it into the trigger's
+-- INSERT: plain values and the common tags (bigint, decimal, finite float) take no function call;
+-- dates, bytes, tag-like JSON and large values go through encode_value / finish_value.
+CREATE OR REPLACE FUNCTION audit_trail.capture_value(kind text, v jsonb, json_null boolean, redacted boolean, max_bytes integer)
+RETURNS jsonb LANGUAGE sql STABLE AS $$
+  SELECT CASE
+    WHEN json_null THEN CASE WHEN redacted THEN '"[REDACTED]"'::jsonb ELSE '{"$json": null}'::jsonb END
+    WHEN v IS NULL OR v = 'null'::jsonb THEN 'null'::jsonb
+    WHEN redacted THEN '"[REDACTED]"'::jsonb
+    WHEN pg_column_size(v) * 4 > max_bytes THEN audit_trail.finish_value(audit_trail.encode_value(kind, v), false, max_bytes)
+    WHEN kind IS NULL THEN v
+    WHEN kind = 'bigint' THEN jsonb_build_object('$bigint', v #>> '{}')
+    WHEN kind = 'decimal' AND jsonb_typeof(v) = 'number' THEN jsonb_build_object('$decimal', trim_scale((v #>> '{}')::numeric)::text)
+    WHEN kind = 'float' AND jsonb_typeof(v) = 'number' THEN v
+    WHEN kind = 'json' AND jsonb_typeof(v) <> 'object' THEN v
+    ELSE audit_trail.encode_value(kind, v)
+  END
 $$;
 
--- The row trigger: one entry per inserted, updated or deleted row. Kept lean: one lookup of
--- the table's cached shape, one pass over the changed columns, one INSERT.
-CREATE OR REPLACE FUNCTION audit_trail.capture_row() RETURNS trigger
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+-- The capture trigger: statement-level with transition tables, so a statement touching 10,000
+-- rows runs one INSERT ... SELECT instead of 10,000 trigger calls. One entry per inserted,
+-- updated (with a real change) or deleted row, in row order. Old and new rows of an UPDATE are
+-- paired by position: PostgreSQL appends both images of each row to the transition tables
+-- together, and a scan returns them in that order (so a changed primary key pairs correctly).
+-- plan_cache_mode: the INSERT's custom plans cost more to make (each call) than they save.
+CREATE OR REPLACE FUNCTION audit_trail.capture_statement() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp SET plan_cache_mode = force_generic_plan AS $$
 DECLARE
   cfg audit_trail.captured_tables;
   ctx jsonb;
-  old_raw jsonb;
-  new_raw jsonb;
-  row_raw jsonb;
-  columns text[];
-  change_set jsonb := '{}';
-  col text;
-  kind text;
-  old_value jsonb;
-  new_value jsonb;
-  redacted boolean;
-  old_json_nulls text[] := '{}';
-  new_json_nulls text[] := '{}';
-  recorded_json text[];
   entry_action text;
-  lone_value jsonb;
-  entry_resource_id text;
+  old_rows jsonb[];
+  new_rows jsonb[];
+  old_marks jsonb[];
+  new_marks jsonb[];
+  mark_sql text;
+  redact_all text[];
+  json_nulls boolean;
 BEGIN
   SELECT * INTO cfg FROM audit_trail.captured_tables WHERE table_oid = TG_RELID;
   IF NOT FOUND THEN
     RETURN NULL;
   END IF;
-  IF TG_OP <> 'INSERT' THEN old_raw := to_jsonb(OLD); END IF;
-  IF TG_OP <> 'DELETE' THEN new_raw := to_jsonb(NEW); END IF;
-  row_raw := coalesce(new_raw, old_raw);
-
-  -- Changed columns compare the raw values: jsonb equality already treats 12.50 and 12.5 as equal.
-  SELECT coalesce(array_agg(k ORDER BY k COLLATE "C"), '{}') INTO columns
-  FROM jsonb_object_keys(row_raw) AS k
-  WHERE NOT (k = ANY (cfg.ignore_columns))
-    AND (TG_OP <> 'UPDATE' OR (old_raw -> k) IS DISTINCT FROM (new_raw -> k));
-
+  -- t.*, not t: a column named t would win over the whole row.
   IF TG_OP = 'INSERT' THEN
     entry_action := 'created';
+    SELECT array_agg(to_jsonb(t.*)) INTO new_rows FROM audit_trail_new t;
   ELSIF TG_OP = 'DELETE' THEN
     entry_action := 'deleted';
+    SELECT array_agg(to_jsonb(t.*)) INTO old_rows FROM audit_trail_old t;
   ELSE
-    IF cardinality(columns) = 0 THEN
-      RETURN NULL;
-    END IF;
     entry_action := 'updated';
-    IF cardinality(columns) = 1 AND columns[1] = ANY (cfg.toggle_columns) THEN
-      lone_value := new_raw -> columns[1];
-      IF jsonb_typeof(lone_value) = 'boolean' THEN
-        entry_action := CASE WHEN lone_value = 'true'::jsonb THEN 'enabled' ELSE 'disabled' END;
-      END IF;
-    END IF;
+    SELECT (SELECT array_agg(to_jsonb(t.*)) FROM audit_trail_old t), (SELECT array_agg(to_jsonb(t.*)) FROM audit_trail_new t)
+      INTO old_rows, new_rows;
+  END IF;
+  IF old_rows IS NULL AND new_rows IS NULL THEN
+    RETURN NULL;
   END IF;
 
-  -- Only the recorded json columns matter, and json_null_columns runs dynamic SQL for each
-  -- null one: an update that leaves a null json column alone (most bulk updates) skips it.
-  IF cfg.json_columns && columns THEN
-    recorded_json := ARRAY(SELECT unnest(cfg.json_columns) INTERSECT SELECT unnest(columns));
-    IF old_raw IS NOT NULL THEN old_json_nulls := audit_trail.json_null_columns(recorded_json, old_raw, OLD); END IF;
-    IF new_raw IS NOT NULL THEN new_json_nulls := audit_trail.json_null_columns(recorded_json, new_raw, NEW); END IF;
+  -- In one statement: the redacted columns (the catalog's and every column whose name looks
+  -- secret), and whether a recorded json/jsonb value reads null: JSON null and SQL NULL look the
+  -- same in to_jsonb, so then one dynamic query per transition table tells them apart (rows in
+  -- the same order as above).
+  SELECT
+    cfg.redact_columns || ARRAY(
+      SELECT k FROM jsonb_object_keys(coalesce(new_rows[1], old_rows[1])) AS k
+      WHERE k ~* '(password|passwd|secret|token|api_?key)'),
+    cfg.json_columns <> '{}' AND EXISTS (
+      SELECT 1
+      FROM unnest(old_rows, new_rows) AS u(old_raw, new_raw), unnest(cfg.json_columns) AS c
+      WHERE (u.old_raw -> c = 'null'::jsonb OR u.new_raw -> c = 'null'::jsonb)
+        AND (entry_action <> 'updated' OR u.old_raw -> c IS DISTINCT FROM u.new_raw -> c))
+    INTO redact_all, json_nulls;
+  IF json_nulls THEN
+    SELECT string_agg(format('CASE WHEN t.%1$I IS NOT NULL AND t.%1$I::jsonb = ''null''::jsonb THEN %2$L::jsonb ELSE ''{}''::jsonb END',
+                             c, jsonb_build_object(c, true)), ' || ')
+      INTO mark_sql
+    FROM unnest(cfg.json_columns) AS c;
+    IF old_rows IS NOT NULL THEN
+      EXECUTE 'SELECT array_agg(' || mark_sql || ') FROM audit_trail_old t' INTO old_marks;
+    END IF;
+    IF new_rows IS NOT NULL THEN
+      EXECUTE 'SELECT array_agg(' || mark_sql || ') FROM audit_trail_new t' INTO new_marks;
+    END IF;
   END IF;
-
-  -- One pass over the recorded columns; plain values (text, int, boolean) take no function call.
-  FOREACH col IN ARRAY columns LOOP
-    kind := cfg.column_kinds ->> col;
-    old_value := old_raw -> col;
-    new_value := new_raw -> col;
-    IF kind IS NOT NULL THEN
-      old_value := CASE WHEN col = ANY (old_json_nulls) THEN '{"$json": null}'::jsonb ELSE audit_trail.encode_value(kind, old_value) END;
-      new_value := CASE WHEN col = ANY (new_json_nulls) THEN '{"$json": null}'::jsonb ELSE audit_trail.encode_value(kind, new_value) END;
-    END IF;
-    redacted := col = ANY (cfg.redact_columns) OR col ~* '(password|passwd|secret|token|api_?key)';
-    IF redacted OR pg_column_size(old_value) * 4 > cfg.max_value_bytes THEN
-      old_value := audit_trail.finish_value(old_value, redacted, cfg.max_value_bytes);
-    END IF;
-    IF redacted OR pg_column_size(new_value) * 4 > cfg.max_value_bytes THEN
-      new_value := audit_trail.finish_value(new_value, redacted, cfg.max_value_bytes);
-    END IF;
-    change_set := change_set || jsonb_build_object(col, jsonb_build_object(
-      'old', coalesce(old_value, 'null'::jsonb), 'new', coalesce(new_value, 'null'::jsonb)));
-  END LOOP;
-
-  IF cardinality(cfg.key_columns) = 1 THEN
-    entry_resource_id := row_raw ->> cfg.key_columns[1];
-  ELSIF cardinality(cfg.key_columns) > 1 THEN
-    SELECT '[' || string_agg(coalesce(to_json(row_raw ->> k)::text, 'null'), ',' ORDER BY ord) || ']'
-      INTO entry_resource_id
-    FROM unnest(cfg.key_columns) WITH ORDINALITY AS key(k, ord);
-  END IF;
-
   ctx := nullif(current_setting('audit_trail.context', true), '')::jsonb;
+
   INSERT INTO audit_trail.activity_log (
     log_name, actor_type, actor_id, actor_name, actor_email, impersonator_id, impersonator_name,
     action, resource_type, resource_id, resource_name, changes, changed_fields,
     ip_address, user_agent, location_id, tenant_id, request_id, source, metadata)
-  VALUES (
+  SELECT
     coalesce(ctx ->> 'log_name', 'backoffice'),
     CASE WHEN ctx IS NULL THEN 'database' ELSE coalesce(ctx ->> 'actor_type', 'system') END,
     ctx ->> 'actor_id',
     CASE WHEN ctx IS NULL THEN session_user::text ELSE ctx ->> 'actor_name' END,
     ctx ->> 'actor_email', ctx ->> 'impersonator_id', ctx ->> 'impersonator_name',
-    entry_action, cfg.resource_type, entry_resource_id,
-    CASE WHEN cfg.name_column IS NOT NULL THEN row_raw ->> cfg.name_column END,
-    change_set, columns,
+    CASE
+      WHEN entry_action = 'updated' AND cardinality(d.columns) = 1 AND d.columns[1] = ANY (cfg.toggle_columns)
+           AND jsonb_typeof(r.new_raw -> d.columns[1]) = 'boolean'
+        THEN CASE WHEN r.new_raw -> d.columns[1] = 'true'::jsonb THEN 'enabled' ELSE 'disabled' END
+      ELSE entry_action
+    END,
+    cfg.resource_type,
+    CASE
+      WHEN cardinality(cfg.key_columns) = 1 THEN r.row_raw ->> cfg.key_columns[1]
+      WHEN cardinality(cfg.key_columns) > 1 THEN (
+        SELECT '[' || string_agg(coalesce(to_json(r.row_raw ->> key.k)::text, 'null'), ',' ORDER BY key.ord) || ']'
+        FROM unnest(cfg.key_columns) WITH ORDINALITY AS key(k, ord))
+    END,
+    CASE WHEN cfg.name_column IS NOT NULL THEN r.row_raw ->> cfg.name_column END,
+    coalesce(d.changes, '{}'::jsonb), coalesce(d.columns, '{}'::text[]),
     CASE WHEN ctx IS NULL THEN inet_client_addr() ELSE (ctx ->> 'ip_address')::inet END,
     ctx ->> 'user_agent', ctx ->> 'location_id', ctx ->> 'tenant_id', ctx ->> 'request_id',
     CASE WHEN ctx ->> 'source' IN ('orm', 'manual') THEN ctx ->> 'source' ELSE 'trigger' END,
     CASE WHEN ctx IS NULL THEN jsonb_build_object('application_name', nullif(current_setting('application_name', true), ''))
-         ELSE ctx -> 'metadata' END);
+         ELSE ctx -> 'metadata' END
+  FROM (
+    SELECT u.old_raw, u.new_raw, coalesce(u.new_raw, u.old_raw) AS row_raw, u.old_marks, u.new_marks
+    FROM unnest(old_rows, new_rows, old_marks, new_marks) AS u(old_raw, new_raw, old_marks, new_marks)
+  ) AS r
+  CROSS JOIN LATERAL (
+    -- Changed columns compare the raw values: jsonb equality already treats 12.50 and 12.5 as equal.
+    SELECT
+      array_agg(k ORDER BY k COLLATE "C") AS columns,
+      jsonb_object_agg(k, jsonb_build_object(
+        'old', audit_trail.capture_value(cfg.column_kinds ->> k, r.old_raw -> k, coalesce(r.old_marks ? k, false),
+                                         k = ANY (redact_all), cfg.max_value_bytes),
+        'new', audit_trail.capture_value(cfg.column_kinds ->> k, r.new_raw -> k, coalesce(r.new_marks ? k, false),
+                                         k = ANY (redact_all), cfg.max_value_bytes))) AS changes
+    FROM jsonb_object_keys(r.row_raw) AS k
+    WHERE NOT (k = ANY (cfg.ignore_columns))
+      AND (entry_action <> 'updated' OR (r.old_raw -> k) IS DISTINCT FROM (r.new_raw -> k))
+  ) AS d
+  -- Row order without a sort: the nested loop follows unnest's order.
+  WHERE entry_action <> 'updated' OR d.columns IS NOT NULL;
   RETURN NULL;
+END
+$$;
+
+-- (Re)creates the capture triggers of one table: one per event, since a trigger with transition
+-- tables can fire for one event only; TRUNCATE has no rows and gets one entry.
+CREATE OR REPLACE FUNCTION audit_trail.install_capture_triggers(target regclass) RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+  -- The per-row trigger of earlier versions of this file.
+  EXECUTE format('DROP TRIGGER IF EXISTS audit_trail_capture ON %s', target);
+  EXECUTE format('CREATE OR REPLACE TRIGGER audit_trail_capture_insert AFTER INSERT ON %s
+                  REFERENCING NEW TABLE AS audit_trail_new
+                  FOR EACH STATEMENT EXECUTE FUNCTION audit_trail.capture_statement()', target);
+  EXECUTE format('CREATE OR REPLACE TRIGGER audit_trail_capture_update AFTER UPDATE ON %s
+                  REFERENCING OLD TABLE AS audit_trail_old NEW TABLE AS audit_trail_new
+                  FOR EACH STATEMENT EXECUTE FUNCTION audit_trail.capture_statement()', target);
+  EXECUTE format('CREATE OR REPLACE TRIGGER audit_trail_capture_delete AFTER DELETE ON %s
+                  REFERENCING OLD TABLE AS audit_trail_old
+                  FOR EACH STATEMENT EXECUTE FUNCTION audit_trail.capture_statement()', target);
+  EXECUTE format('CREATE OR REPLACE TRIGGER audit_trail_capture_truncate AFTER TRUNCATE ON %s
+                  FOR EACH STATEMENT EXECUTE FUNCTION audit_trail.capture_truncate()', target);
 END
 $$;
 
@@ -374,10 +405,7 @@ BEGIN
                       EXCLUDED.redact_columns, EXCLUDED.toggle_columns);
   PERFORM audit_trail.refresh_capture(target);
 
-  EXECUTE format('CREATE OR REPLACE TRIGGER audit_trail_capture AFTER INSERT OR UPDATE OR DELETE ON %s
-                  FOR EACH ROW EXECUTE FUNCTION audit_trail.capture_row()', target);
-  EXECUTE format('CREATE OR REPLACE TRIGGER audit_trail_capture_truncate AFTER TRUNCATE ON %s
-                  FOR EACH STATEMENT EXECUTE FUNCTION audit_trail.capture_truncate()', target);
+  PERFORM audit_trail.install_capture_triggers(target);
 END
 $$;
 
@@ -385,6 +413,9 @@ CREATE OR REPLACE FUNCTION audit_trail.disable_capture(target regclass) RETURNS 
 LANGUAGE plpgsql AS $$
 BEGIN
   EXECUTE format('DROP TRIGGER IF EXISTS audit_trail_capture ON %s', target);
+  EXECUTE format('DROP TRIGGER IF EXISTS audit_trail_capture_insert ON %s', target);
+  EXECUTE format('DROP TRIGGER IF EXISTS audit_trail_capture_update ON %s', target);
+  EXECUTE format('DROP TRIGGER IF EXISTS audit_trail_capture_delete ON %s', target);
   EXECUTE format('DROP TRIGGER IF EXISTS audit_trail_capture_truncate ON %s', target);
   DELETE FROM audit_trail.captured_tables WHERE table_oid = target;
 END
@@ -393,6 +424,7 @@ $$;
 REVOKE ALL ON FUNCTION audit_trail.enable_capture(regclass, text, text, text[], text[], text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION audit_trail.disable_capture(regclass) FROM PUBLIC;
 REVOKE ALL ON FUNCTION audit_trail.refresh_capture(regclass) FROM PUBLIC;
+REVOKE ALL ON FUNCTION audit_trail.install_capture_triggers(regclass) FROM PUBLIC;
 
 -- Plugins read the catalog to know which tables the database already records.
 CREATE OR REPLACE FUNCTION audit_trail.captured_table_names() RETURNS SETOF text
@@ -431,3 +463,20 @@ BEGIN
   END IF;
 END
 $$;
+
+-- Tables captured by an earlier version of this file (one row-level trigger) move to the
+-- statement-level triggers; then the row-level functions go.
+DO $$
+DECLARE
+  captured oid;
+BEGIN
+  FOR captured IN
+    SELECT c.table_oid FROM audit_trail.captured_tables c
+    WHERE EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid = c.table_oid AND tgname = 'audit_trail_capture')
+  LOOP
+    PERFORM audit_trail.install_capture_triggers(captured::regclass);
+  END LOOP;
+END
+$$;
+DROP FUNCTION IF EXISTS audit_trail.capture_row();
+DROP FUNCTION IF EXISTS audit_trail.json_null_columns(text[], jsonb, anyelement);

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   AuditRecorder,
   SET_AUDIT_CONTEXT_SQL,
+  applyMigrations,
   auditContextSetting,
   disableCapture,
   enableCapture,
@@ -197,6 +198,47 @@ describe('database capture', () => {
     expect(bulk7.changes.name).toEqual({ old: 'Bulk 7', new: null })
   })
 
+  it('pairs old and new rows by position in one statement, even when it changes primary keys', async () => {
+    await db.query(`INSERT INTO products (id, name, price) SELECT 9000 + i, 'Shift ' || i, i FROM generate_series(1, 20) i`)
+    const since = await watermark()
+    // Every key moves by 100 and every name changes: rows can only pair by position.
+    await db.query(`UPDATE products SET id = id + 100, name = name || '!' WHERE name LIKE 'Shift %'`)
+    const entries = await entriesSince(since)
+    expect(entries).toHaveLength(20)
+    for (const e of entries) {
+      const oldId = e.changes.id.old as number
+      expect(e.changes.id.new).toBe(oldId + 100)
+      expect(e.changes.name).toEqual({ old: `Shift ${oldId - 9000}`, new: `Shift ${oldId - 9000}!` })
+      expect(e.resource_id).toBe(String(oldId + 100))
+    }
+  })
+
+  it('tables whose columns are named like the trigger’s own aliases (t, k, r, d, u, c)', async () => {
+    await db.query(`CREATE TABLE short_names (t int PRIMARY KEY, k text, r jsonb, d numeric, u bigint, c text)`)
+    await enableCapture(db.pool, 'short_names')
+    const since = await watermark()
+    await db.query(`INSERT INTO short_names VALUES (1, 'key', 'null', 2.50, 7, 'c')`)
+    await db.query(`UPDATE short_names SET k = 'other', d = 3 WHERE t = 1`)
+    await db.query(`DELETE FROM short_names WHERE t = 1`)
+    const entries = await entriesSince(since)
+    expect(entries.map((e) => [e.action, e.resource_id])).toEqual([
+      ['created', '1'],
+      ['updated', '1'],
+      ['deleted', '1'],
+    ])
+    expect(entries[0]!.changes).toEqual({
+      t: { old: null, new: 1 },
+      k: { old: null, new: 'key' },
+      r: { old: null, new: { $json: null } },
+      d: { old: null, new: { $decimal: '2.5' } },
+      u: { old: null, new: { $bigint: '7' } },
+      c: { old: null, new: 'c' },
+    })
+    expect(entries[1]!.changes).toEqual({ d: { old: { $decimal: '2.5' }, new: { $decimal: '3' } }, k: { old: 'key', new: 'other' } })
+    expect(entries[2]!.changes.r).toEqual({ old: { $json: null }, new: null })
+    await disableCapture(db.pool, 'short_names')
+  })
+
   it('composite keys give a JSON array resource_id', async () => {
     const since = await watermark()
     await db.query(`INSERT INTO translations VALUES (7, 'en', 'Lamp'), (7, 'fr', 'Lampe')`)
@@ -268,13 +310,46 @@ describe('database capture', () => {
     const catalog = await db.query(`SELECT table_name::text, resource_type, toggle_columns FROM audit_trail.capture_catalog ORDER BY 1`)
     expect(catalog).toContainEqual({ table_name: 'notes', resource_type: 'notes', toggle_columns: [] })
     const triggers = await db.query(`SELECT tgname FROM pg_trigger WHERE tgrelid = 'notes'::regclass ORDER BY 1`)
-    expect(triggers.map((t) => t.tgname)).toEqual(['audit_trail_capture', 'audit_trail_capture_truncate'])
+    expect(triggers.map((t) => t.tgname)).toEqual([
+      'audit_trail_capture_delete',
+      'audit_trail_capture_insert',
+      'audit_trail_capture_truncate',
+      'audit_trail_capture_update',
+    ])
     await disableCapture(db.pool, 'notes')
     await disableCapture(db.pool, 'notes')
     const since = await watermark()
     await db.query(`INSERT INTO notes VALUES (1, 'not recorded')`)
     expect(await entriesSince(since)).toEqual([])
     expect(await loadCapturedTables(db.pool)).not.toContain('public.notes')
+  })
+
+  it('re-applying sql/ moves a table captured by the earlier row-level trigger to the statement triggers', async () => {
+    await db.query(`CREATE TABLE legacy (id int PRIMARY KEY, body text)`)
+    await enableCapture(db.pool, 'legacy')
+    // What an install of the earlier sql/003 left: one row trigger named audit_trail_capture.
+    await db.query(`
+      DROP TRIGGER audit_trail_capture_insert ON legacy;
+      DROP TRIGGER audit_trail_capture_update ON legacy;
+      DROP TRIGGER audit_trail_capture_delete ON legacy;
+      CREATE FUNCTION legacy_row_trigger() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NULL; END $$;
+      CREATE TRIGGER audit_trail_capture AFTER INSERT OR UPDATE OR DELETE ON legacy FOR EACH ROW EXECUTE FUNCTION legacy_row_trigger();`)
+    await applyMigrations(db.url)
+    const triggers = await db.query(`SELECT tgname FROM pg_trigger WHERE tgrelid = 'legacy'::regclass ORDER BY 1`)
+    expect(triggers.map((t) => t.tgname)).toEqual([
+      'audit_trail_capture_delete',
+      'audit_trail_capture_insert',
+      'audit_trail_capture_truncate',
+      'audit_trail_capture_update',
+    ])
+    const since = await watermark()
+    await db.query(`INSERT INTO legacy VALUES (1, 'a')`)
+    await db.query(`UPDATE legacy SET body = 'b'`)
+    expect((await entriesSince(since)).map((e) => [e.action, e.resource_type, e.resource_id])).toEqual([
+      ['created', 'legacy', '1'],
+      ['updated', 'legacy', '1'],
+    ])
+    await disableCapture(db.pool, 'legacy')
   })
 
   it('caps large values at 64 KiB with their size and SHA-256, like the ORM path', async () => {

@@ -239,6 +239,30 @@ describe('database capture', () => {
     await disableCapture(db.pool, 'short_names')
   })
 
+  it('a partitioned table: one entry per row, and an update that moves a row between partitions is one update', async () => {
+    await db.query(`
+      CREATE TABLE orders (id int, region text, total numeric, PRIMARY KEY (id, region)) PARTITION BY LIST (region);
+      CREATE TABLE orders_eu PARTITION OF orders FOR VALUES IN ('eu');
+      CREATE TABLE orders_us PARTITION OF orders FOR VALUES IN ('us');`)
+    await enableCapture(db.pool, 'orders')
+    const since = await watermark()
+    await db.query(`INSERT INTO orders VALUES (1, 'eu', 10), (2, 'us', 20)`)
+    await db.query(`UPDATE orders SET region = 'us' WHERE id = 1`)
+    await db.query(`DELETE FROM orders`)
+    const entries = await entriesSince(since)
+    expect(entries.slice(0, 3).map((e) => [e.action, e.resource_id, e.action === 'updated' ? e.changes : null])).toEqual([
+      ['created', '["1","eu"]', null],
+      ['created', '["2","us"]', null],
+      ['updated', '["1","us"]', { region: { old: 'eu', new: 'us' } }],
+    ])
+    // The DELETE scans the partition, whose rows are in no particular order.
+    expect(entries.slice(3).map((e) => [e.action, e.resource_id]).sort()).toEqual([
+      ['deleted', '["1","us"]'],
+      ['deleted', '["2","us"]'],
+    ])
+    await disableCapture(db.pool, 'orders')
+  })
+
   it('composite keys give a JSON array resource_id', async () => {
     const since = await watermark()
     await db.query(`INSERT INTO translations VALUES (7, 'en', 'Lamp'), (7, 'fr', 'Lampe')`)

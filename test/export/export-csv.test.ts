@@ -61,8 +61,8 @@ describe('exportCsv()', () => {
     expect(out.text()).toBe(
       `${HEADER}\r\n` +
         `${ids[0]},2024-01-15T12:30:00.123Z,csv-basic,user,u1,"Jan ""JJ"" Manager",jan@example.com,s1,"Support, Team",updated,` +
-        `item,1,Margherita Pizza,"{""note"":{""new"":""line1\\r\\nline2"",""old"":""a,b""},""price"":{""new"":{""$decimal"":""13.5""},""old"":{""$decimal"":""12.5""}}}",` +
-        `"[""note"",""price""]","multi\nline",192.168.1.100,UA,paris,t1,r1,${tx0},orm,"{""k"":""v""}"\r\n` +
+        `item,1,Margherita Pizza,"{""note"": {""new"": ""line1\\r\\nline2"", ""old"": ""a,b""}, ""price"": {""new"": {""$decimal"": ""13.5""}, ""old"": {""$decimal"": ""12.5""}}}",` +
+        `"[""note"",""price""]","multi\nline",192.168.1.100,UA,paris,t1,r1,${tx0},orm,"{""k"": ""v""}"\r\n` +
         `${ids[1]},2024-01-15T15:00:00.000Z,csv-basic,system,,,,,,login,,,,,,"cr\ronly",2001:db8::1,,,,,${tx1},orm,\r\n`,
     )
     expect(CSV_COLUMNS.join(',')).toBe(HEADER)
@@ -84,7 +84,7 @@ describe('exportCsv()', () => {
       `${HEADER}\r\n` +
         `${id},2024-01-15T00:00:00.000Z,csv-formula,user,'=1+1,'+SUM(A1),'-2,'@cmd,'\tTab,updated,"'\rcr",'-5,` +
         `"'=HYPERLINK(""http://x"",""y"")",` +
-        `"{""=col"":{""new"":""-1"",""old"":""=old""}}","[""=col""]",'@SUM(1),,'+ua,'-loc,'=t,'@r,${tx},orm,"{""@k"":""+v""}"\r\n`,
+        `"{""=col"": {""new"": ""-1"", ""old"": ""=old""}}","[""=col""]",'@SUM(1),,'+ua,'-loc,'=t,'@r,${tx},orm,"{""@k"": ""+v""}"\r\n`,
     )
   })
 

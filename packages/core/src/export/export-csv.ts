@@ -1,12 +1,11 @@
 import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
-import { stringify } from 'csv-stringify'
 import type pg from 'pg'
 import Cursor from 'pg-cursor'
 import { buildFilterCondition, checkObject, type AuditFilter } from '../query/audit-filter.js'
 import { FILTER_KEYS } from '../query/audit-filter.js'
 import { parseOrder } from '../query/list-entries.js'
-import { CSV_COLUMNS, CSV_SELECT_LIST, csvCells } from './csv-columns.js'
+import { CSV_HEADER_LINE, CSV_SELECT_LIST, csvLine } from './csv-columns.js'
 
 /** `exportCsv()` filter: an AuditFilter plus the row order. */
 export interface ExportCsvFilter extends AuditFilter {
@@ -17,7 +16,7 @@ export interface ExportCsvFilter extends AuditFilter {
 export interface ExportCsvOptions {
   /** End `writable` when the export is done. Default true (false to write more after it). */
   end?: boolean
-  /** Called after each batch with the number of rows written so far. Default: none. */
+  /** Called after each batch is read and formatted, with the number of rows so far (before the batch is written). Default: none. */
   onProgress?: (rows: number) => void
   /** Rows fetched per round trip from the server-side cursor. Default 2000. */
   batchSize?: number
@@ -50,33 +49,30 @@ export async function exportCsv(
     `SELECT ${CSV_SELECT_LIST} FROM ${condition.from} WHERE ${condition.where} ` +
     `ORDER BY activity_log.id ${order === 'desc' ? 'DESC' : 'ASC'}`
   const client = await pool.connect()
-  const cursor = client.query(new Cursor<Record<string, unknown>>(sql, condition.params))
+  // Rows as arrays in CSV_COLUMNS order: cheaper to build than objects, and the cells are text.
+  const cursor = client.query(new Cursor<Array<string | null>>(sql, condition.params, { rowMode: 'array' }))
   let rows = 0
   let failed: unknown
-  async function* records() {
+  // One string per cursor batch (pipeline keeps the backpressure), and the next batch already
+  // asked for while this one is formatted and written: the server works meanwhile.
+  async function* chunks() {
+    yield CSV_HEADER_LINE
+    let next = cursor.read(batchSize)
     for (;;) {
-      const batch = await cursor.read(batchSize)
+      const batch = await next
       if (batch.length === 0) return
-      for (const row of batch) yield csvCells(row)
+      next = cursor.read(batchSize)
+      // A failure further down must not leave this read's rejection unhandled.
+      next.catch(() => undefined)
+      let text = ''
+      for (const row of batch) text += csvLine(row)
       rows += batch.length
       options.onProgress?.(rows)
+      yield text
     }
   }
   try {
-    await pipeline(
-      Readable.from(records()),
-      stringify({
-        header: true,
-        columns: [...CSV_COLUMNS],
-        record_delimiter: 'windows',
-        // Defaults to false once record_delimiter is set: a lone CR or LF in a value would then
-        // go out unquoted and split the record.
-        quote_record_delimiter: true,
-        escape_formulas: true,
-      }),
-      writable,
-      { end: options.end ?? true },
-    )
+    await pipeline(Readable.from(chunks(), { objectMode: false }), writable, { end: options.end ?? true })
   } catch (error) {
     failed = error
     throw error

@@ -1,30 +1,7 @@
+import { ACTIVITY_LOG_COLUMNS } from '../writer/activity-log-row.js'
+
 /** The CSV header: the log table's column names, in table order. */
-export const CSV_COLUMNS = [
-  'id',
-  'created_at',
-  'log_name',
-  'actor_type',
-  'actor_id',
-  'actor_name',
-  'actor_email',
-  'impersonator_id',
-  'impersonator_name',
-  'action',
-  'resource_type',
-  'resource_id',
-  'resource_name',
-  'changes',
-  'changed_fields',
-  'description',
-  'ip_address',
-  'user_agent',
-  'location_id',
-  'tenant_id',
-  'request_id',
-  'transaction_id',
-  'source',
-  'metadata',
-] as const
+export const CSV_COLUMNS = ACTIVITY_LOG_COLUMNS
 
 /**
  * Select list for the export: every column as the text of its cell (UTC ISO timestamps, JSON),

@@ -1,6 +1,6 @@
 import type { Changes } from '../diff/diff-rows.js'
 import type { EncodedValue } from '../diff/encode-value.js'
-import type { ActorType, EntrySource } from '../writer/activity-log-row.js'
+import { ACTIVITY_LOG_COLUMNS, type ActorType, type EntrySource } from '../writer/activity-log-row.js'
 
 /**
  * One row of `audit_trail.activity_log`, in camelCase. `id` and `transactionId` are `bigint`
@@ -43,32 +43,11 @@ export interface AuditEntry {
  * The select list behind every read. bigint columns are cast to text in SQL so that the result
  * does not depend on the pool's type parsers (apps often make int8 a number, losing precision).
  */
-export const ENTRY_SELECT_LIST = [
-  'id::text AS id',
-  'created_at',
-  'log_name',
-  'actor_type',
-  'actor_id',
-  'actor_name',
-  'actor_email',
-  'impersonator_id',
-  'impersonator_name',
-  'action',
-  'resource_type',
-  'resource_id',
-  'resource_name',
-  'changes',
-  'changed_fields',
-  'description',
-  'host(ip_address) AS ip_address',
-  'user_agent',
-  'location_id',
-  'tenant_id',
-  'request_id',
-  'transaction_id::text AS transaction_id',
-  'source',
-  'metadata',
-].join(', ')
+export const ENTRY_SELECT_LIST = ACTIVITY_LOG_COLUMNS.map((column) => {
+  if (column === 'id' || column === 'transaction_id') return `${column}::text AS ${column}`
+  if (column === 'ip_address') return 'host(ip_address) AS ip_address'
+  return column
+}).join(', ')
 
 type DbRow = Record<string, unknown>
 

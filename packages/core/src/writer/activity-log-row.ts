@@ -53,3 +53,31 @@ export const ACTIVITY_LOG_INSERT_COLUMNS: ReadonlyArray<readonly [keyof Activity
   ['source', 'text'],
   ['metadata', 'jsonb'],
 ]
+
+/** Every column of `audit_trail.activity_log`, in table order: the base of every select list. */
+export const ACTIVITY_LOG_COLUMNS = [
+  'id',
+  'created_at',
+  'log_name',
+  'actor_type',
+  'actor_id',
+  'actor_name',
+  'actor_email',
+  'impersonator_id',
+  'impersonator_name',
+  'action',
+  'resource_type',
+  'resource_id',
+  'resource_name',
+  'changes',
+  'changed_fields',
+  'description',
+  'ip_address',
+  'user_agent',
+  'location_id',
+  'tenant_id',
+  'request_id',
+  'transaction_id',
+  'source',
+  'metadata',
+] as const

@@ -60,6 +60,12 @@ type Entry = Record<string, any>
 async function entriesSince(since: number): Promise<Entry[]> {
   return db.query(`SELECT * FROM audit_trail.activity_log WHERE id > $1 ORDER BY id`, [since])
 }
+/** The triggers enable_capture installs: one per event (transition tables allow one), plus TRUNCATE. */
+const CAPTURE_TRIGGERS = ['audit_trail_capture_delete', 'audit_trail_capture_insert', 'audit_trail_capture_truncate', 'audit_trail_capture_update']
+async function triggerNames(table: string): Promise<string[]> {
+  const rows = await db.query<{ tgname: string }>(`SELECT tgname FROM pg_trigger WHERE tgrelid = $1::regclass ORDER BY 1`, [table])
+  return rows.map((row) => row.tgname)
+}
 async function inTransaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
   const client = await db.pool.connect()
   try {
@@ -333,13 +339,7 @@ describe('database capture', () => {
     expect(await loadCapturedTables(db.pool)).toEqual(new Set(['public.products', 'public.translations', 'public.notes']))
     const catalog = await db.query(`SELECT table_name::text, resource_type, toggle_columns FROM audit_trail.capture_catalog ORDER BY 1`)
     expect(catalog).toContainEqual({ table_name: 'notes', resource_type: 'notes', toggle_columns: [] })
-    const triggers = await db.query(`SELECT tgname FROM pg_trigger WHERE tgrelid = 'notes'::regclass ORDER BY 1`)
-    expect(triggers.map((t) => t.tgname)).toEqual([
-      'audit_trail_capture_delete',
-      'audit_trail_capture_insert',
-      'audit_trail_capture_truncate',
-      'audit_trail_capture_update',
-    ])
+    expect(await triggerNames('notes')).toEqual(CAPTURE_TRIGGERS)
     await disableCapture(db.pool, 'notes')
     await disableCapture(db.pool, 'notes')
     const since = await watermark()
@@ -359,13 +359,7 @@ describe('database capture', () => {
       CREATE FUNCTION legacy_row_trigger() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NULL; END $$;
       CREATE TRIGGER audit_trail_capture AFTER INSERT OR UPDATE OR DELETE ON legacy FOR EACH ROW EXECUTE FUNCTION legacy_row_trigger();`)
     await applyMigrations(db.url)
-    const triggers = await db.query(`SELECT tgname FROM pg_trigger WHERE tgrelid = 'legacy'::regclass ORDER BY 1`)
-    expect(triggers.map((t) => t.tgname)).toEqual([
-      'audit_trail_capture_delete',
-      'audit_trail_capture_insert',
-      'audit_trail_capture_truncate',
-      'audit_trail_capture_update',
-    ])
+    expect(await triggerNames('legacy')).toEqual(CAPTURE_TRIGGERS)
     const since = await watermark()
     await db.query(`INSERT INTO legacy VALUES (1, 'a')`)
     await db.query(`UPDATE legacy SET body = 'b'`)

@@ -16,7 +16,7 @@ export interface ExportCsvFilter extends AuditFilter {
 export interface ExportCsvOptions {
   /** End `writable` when the export is done. Default true (false to write more after it). */
   end?: boolean
-  /** Called after each batch is read and formatted, with the number of rows so far (before the batch is written). Default: none. */
+  /** Called after each batch is read and formatted, with the rows so far (before it is written). Default: none. */
   onProgress?: (rows: number) => void
   /** Rows fetched per round trip from the server-side cursor. Default 2000. */
   batchSize?: number
@@ -30,7 +30,7 @@ export interface ExportCsvResult {
 /**
  * Streams the entries matching `filter` to `writable` as CSV: RFC 4180 (CRLF line ends, fields
  * with a comma, quote, CR or LF quoted), a header of the table's column names, UTC ISO
- * timestamps, JSON for `changes`, `changed_fields` and `metadata`, and a `'` before any cell
+ * timestamps, JSON for `changes` and `metadata` (jsonb's text form) and `changed_fields`, a `'` before any cell
  * starting with `=`, `+`, `-`, `@`, tab or CR so spreadsheets do not run it as a formula.
  * Rows come from a server-side cursor on one pool connection and are read only as fast as
  * `writable` accepts them, so memory stays flat whatever the size of the export.

@@ -43,11 +43,14 @@ export interface AuditEntry {
  * The select list behind every read. bigint columns are cast to text in SQL so that the result
  * does not depend on the pool's type parsers (apps often make int8 a number, losing precision).
  */
-export const ENTRY_SELECT_LIST = ACTIVITY_LOG_COLUMNS.map((column) => {
+export const ENTRY_SELECT_LIST = ACTIVITY_LOG_COLUMNS.map(entrySelectExpression).join(', ')
+
+/** How one column is selected for reads: bigint as decimal text, inet as the bare address. */
+export function entrySelectExpression(column: (typeof ACTIVITY_LOG_COLUMNS)[number]): string {
   if (column === 'id' || column === 'transaction_id') return `${column}::text AS ${column}`
   if (column === 'ip_address') return 'host(ip_address) AS ip_address'
   return column
-}).join(', ')
+}
 
 type DbRow = Record<string, unknown>
 

@@ -45,6 +45,22 @@ export interface OrmSession {
   createClientWithItems(client: ClientInput, items: ItemInput[]): Promise<number>
   /** Runs `fn` in the ORM's own transaction (interactive / managed / em.transactional); a throw rolls back. */
   transaction<T>(fn: (tx: OrmSession) => Promise<T>): Promise<T>
+  /**
+   * Runs hand-written SQL (`$1`, `$2` ... placeholders, values bound, never inlined) through the
+   * ORM's own raw API (Prisma `$executeRawUnsafe`, `sequelize.query` with `bind`, MikroORM
+   * `em.execute`), inside this session's transaction when it is a transaction's session.
+   */
+  rawExecute(sql: string, params?: unknown[]): Promise<void>
+  /** Creates an Article (title) through the ORM. */
+  createArticle(title: string): Promise<number>
+  /** Creates a Tag (name) through the ORM. */
+  createTag(name: string): Promise<number>
+  /** Adds the tag to the article's many-to-many collection through the ORM (one link row). */
+  tagArticle(articleId: number, tagId: number): Promise<void>
+  /** Removes the tag from the article's many-to-many collection through the ORM (one link row). */
+  untagArticle(articleId: number, tagId: number): Promise<void>
+  /** Deletes the article through the ORM; its link rows go by the link table's ON DELETE CASCADE (or the ORM). */
+  deleteArticle(id: number): Promise<void>
 }
 
 export interface OpenedOrm {
@@ -56,8 +72,17 @@ export interface BehaviourDriver {
   /** Shown in test names: 'prisma', 'sequelize', 'mikro-orm'. */
   name: string
   /**
-   * Opens the ORM on `url` with the plugin attached using `options`. Model names in `options`
-   * are Client, Item, Setting, Coupon, ItemTranslation. `poolSize` bounds its connection pool.
+   * Opens the ORM on `url`, a database with sql/ and business-schema.sql applied. First (every
+   * time: it is idempotent) it creates the Article / Tag tables and their link table the way
+   * this ORM names them by default (no table or column mapping) if they do not exist, and runs
+   * the plugin's capture setup (`enable...Capture(orm, options)`) as the owner would. Then it
+   * opens the ORM with the plugin attached using `options` (or, with `audited: false`, the
+   * same ORM with no plugin at all). Model names in `options` are Client, Item, Setting, Coupon,
+   * ItemTranslation, Article, Tag. `poolSize` bounds its connection pool.
    */
-  open(args: { url: string; options: AuditPluginOptions; poolSize?: number }): Promise<OpenedOrm>
+  open(args: { url: string; options: AuditPluginOptions; poolSize?: number; audited?: boolean }): Promise<OpenedOrm>
+  /** Exact (unquoted) names of the Article, Tag and link tables this ORM creates by default. */
+  readonly articleTables: { readonly article: string; readonly tag: string; readonly link: string }
+  /** `resource_id` of the link row between `articleId` and `tagId` (a JSON array text in the link table's key order). */
+  linkResourceId(articleId: number, tagId: number): string
 }

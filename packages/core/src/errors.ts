@@ -14,10 +14,48 @@ export class MissingAuditContextError extends AuditTrailError {
         'wrap the work in runWithAuditContext({ actor, ... }, fn) or mount auditContextMiddleware. Nothing was written.',
     )
   }
+
+  static forStatement(sql: string): MissingAuditContextError {
+    const head = sql.trim().replace(/\s+/g, ' ').slice(0, 80)
+    return new MissingAuditContextError(
+      `audit-trail: a writing statement (${head}${sql.length > 80 ? '…' : ''}) ran without an audit context and requireContext is true; ` +
+        'wrap the work in runWithAuditContext({ actor, ... }, fn) or mount auditContextMiddleware. Nothing was written.',
+    )
+  }
 }
 
-/** Plugin options that cannot work (unknown model names, bad types). */
-export class AuditConfigurationError extends AuditTrailError {}
+/** Plugin options that cannot work (unknown model names, bad types), or capture set up differently from the code. */
+export class AuditConfigurationError extends AuditTrailError {
+  static unknownModels(unknown: readonly string[], known: readonly string[]): AuditConfigurationError {
+    return new AuditConfigurationError(
+      `audit-trail: unknown model name(s) in options: ${unknown.join(', ')}. Known models: ${known.join(', ')}.`,
+    )
+  }
+
+  static catalogUnreadable(cause: unknown): AuditConfigurationError {
+    return new AuditConfigurationError(
+      `audit-trail: cannot read the capture catalog (${(cause as Error)?.message ?? String(cause)}). ` +
+        'Check that the database is reachable and that sql/ is applied (audit-trail migrate) and granted to this role (audit_trail.grant_app_role).',
+      { cause },
+    )
+  }
+
+  static captureDrift(problems: readonly string[]): AuditConfigurationError {
+    return new AuditConfigurationError(
+      `audit-trail: database capture does not match the code, so writes would go unrecorded or recorded differently:\n` +
+        problems.map((problem) => `  - ${problem}`).join('\n') +
+        '\nRun the capture setup as the log owner (enablePrismaCapture / enableSequelizeCapture / enableMikroOrmCapture, ' +
+        'or audit-trail capture --config FILE), or change the options to match. Nothing was written.',
+    )
+  }
+
+  static missingStatementTag(orm: string, fix: string): AuditConfigurationError {
+    return new AuditConfigurationError(
+      `audit-trail: statements sent through this ${orm} client carry no audit context tag, so every write would be recorded ` +
+        `as a database write without the app's actor. ${fix}`,
+    )
+  }
+}
 
 /** A value handed to the query API or `record()` that is not valid (the message names it). */
 export class InvalidArgumentError extends AuditTrailError {}

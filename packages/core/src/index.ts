@@ -16,24 +16,15 @@ export {
   DEFAULT_MAX_VALUE_BYTES,
 } from './diff/encode-value.js'
 export type { EncodedValue, ValueKind, TruncatedMarker } from './diff/encode-value.js'
-export {
-  diffRows,
-  REDACTED,
-  DEFAULT_IGNORED_COLUMNS,
-  DEFAULT_TOGGLE_COLUMNS,
-  DEFAULT_REDACT_PATTERN,
-} from './diff/diff-rows.js'
-export type { Row, Changes, RowAction, EntryAction, ColumnRules, RowDiff } from './diff/diff-rows.js'
+export { REDACTED, DEFAULT_REDACT_PATTERN } from './diff/changes.js'
+export type { Changes } from './diff/changes.js'
 
 export type { AuditExecutor } from './writer/executor.js'
 export type { ActivityLogRow, ActorType, EntrySource } from './writer/activity-log-row.js'
 export { contextColumns, cleanText, MAX_CONTEXT_TEXT } from './writer/context-columns.js'
 export { writeEntries, INSERT_ENTRIES_SQL } from './writer/write-entries.js'
 
-export { AuditRecorder } from './plugin/audit-recorder.js'
-export type { AuditedModel, RowChange } from './plugin/audit-recorder.js'
-export type { AuditPluginOptions, ModelAuditOptions, ModelDescriptor } from './plugin/plugin-options.js'
-export { formatResourceId } from './plugin/resource-id.js'
+export type { AuditPluginOptions, ModelAuditOptions } from './plugin/plugin-options.js'
 
 export { applyMigrations } from './migrate/apply-migrations.js'
 export type { ApplyMigrationsOptions, ApplyMigrationsResult } from './migrate/apply-migrations.js'
@@ -48,14 +39,33 @@ export {
   MigrationError,
 } from './errors.js'
 
-export { SET_AUDIT_CONTEXT_SQL, auditContextSetting, handOffAuditContext } from './capture/context-handoff.js'
 export {
-  loadCapturedTables,
+  AUDIT_CONTEXT_TAG_KEY,
+  SET_AUDIT_CONTEXT_SQL,
+  auditContextSetting,
+  auditContextTagValue,
+  auditContextComment,
+  tagStatement,
+  withAuditContextSql,
+  readAuditContextTag,
+  isWritingStatement,
+  assertStatementContext,
+} from './capture/statement-tag.js'
+export {
   enableCapture,
   disableCapture,
-  ENABLE_CAPTURE_SQL,
+  readCaptureSettings,
+  enableCaptureTargets,
+  checkCaptureTargets,
+  ALWAYS_IGNORED_COLUMNS,
+  DEFAULT_TOGGLE_COLUMN_NAMES,
+  CAPTURE_TRIGGERS,
 } from './capture/captured-tables.js'
-export type { CaptureOptions } from './capture/captured-tables.js'
+export type { CaptureOptions, CaptureSettings, CaptureTarget } from './capture/captured-tables.js'
+export { planCapture, linkResourceType } from './capture/capture-plan.js'
+export type { ModelTable } from './capture/capture-plan.js'
+export { parseTableName, quoteTableName } from './capture/table-name.js'
+export type { TableName } from './capture/table-name.js'
 
 export { auditContextMiddleware, auditContextFastify, resolveRequestContext } from './web/audit-context-middleware.js'
 export type { AuditContextMiddlewareOptions, FastifyLike } from './web/audit-context-middleware.js'
@@ -89,4 +99,3 @@ export { linkHash, GENESIS_HASH } from './chain/chain-hash.js'
 export type { ChainDatabase, PoolLike } from './chain/chain-database.js'
 export { archiveEntries, ArchivePermissionError } from './archive/archive-entries.js'
 export type { ArchiveEntriesOptions, ArchiveResult } from './archive/archive-entries.js'
-export { CaptureState } from './capture/capture-state.js'

@@ -2,7 +2,7 @@ import { AsyncLocalStorage } from 'node:async_hooks'
 
 /** Who did something. `id` is required; the rest is shown in the log as given. */
 export interface Actor {
-  id: string
+  id: string | number | bigint
   name?: string | null
   email?: string | null
 }

@@ -1,4 +1,4 @@
-import type { Changes } from '../diff/diff-rows.js'
+import type { Changes } from '../diff/changes.js'
 import type { EncodedValue } from '../diff/encode-value.js'
 import { ACTIVITY_LOG_COLUMNS, type ActorType, type EntrySource } from '../writer/activity-log-row.js'
 

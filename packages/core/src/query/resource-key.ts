@@ -1,5 +1,4 @@
 import { InvalidArgumentError } from '../errors.js'
-import { formatResourceId } from '../plugin/resource-id.js'
 import { checkString, describe } from './audit-filter.js'
 
 /** A resource's primary key as `history()` and `stateAt()` accept it. */
@@ -14,7 +13,8 @@ export function resourceKey(resourceType: unknown, resourceId: unknown): { type:
   else if (typeof resourceId === 'number' && Number.isFinite(resourceId)) id = String(resourceId)
   else if (typeof resourceId === 'bigint') id = resourceId.toString()
   else if (Array.isArray(resourceId) && resourceId.length > 0 && resourceId.every(isKeyPart)) {
-    id = formatResourceId(resourceId)
+    // Composite keys as the capture trigger writes them: a JSON array of the key values as text.
+    id = resourceId.length === 1 ? String(resourceId[0]) : JSON.stringify(resourceId.map(String))
   }
   if (id === null) {
     throw new InvalidArgumentError(

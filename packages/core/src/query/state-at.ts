@@ -1,4 +1,4 @@
-import type { Changes } from '../diff/diff-rows.js'
+import type { Changes } from '../diff/changes.js'
 import type { EncodedValue } from '../diff/encode-value.js'
 import type { AuditExecutor } from '../writer/executor.js'
 import { parseInstant } from './audit-filter.js'

@@ -8,10 +8,14 @@
 -- DEFINER, so roles writing to a captured table need no privilege on the log itself.
 -- Idempotent.
 --
--- Context hand-off: an ORM plugin writing to a captured table first runs, in the same
--- transaction, SELECT set_config('audit_trail.context', '<json>', true); the JSON holds the
--- entry's context columns (actor_type, actor_id, actor_name, ..., metadata, source). Without it
--- the entry is recorded as actor_type 'database' with session_user as actor_name.
+-- Context: each statement carries the app's context as a trailing sqlcommenter tag,
+--   UPDATE items SET ... /*audit_trail='<base64url of the context JSON>'*/
+-- which the trigger reads from current_query() (audit_trail.statement_context()). The JSON holds
+-- the entry's context columns (log_name, actor_type, actor_id, actor_name, ..., metadata). A
+-- statement without a tag falls back to the transaction's
+-- set_config('audit_trail.context', '<json>', true); without either, the entry is recorded as
+-- actor_type 'database' with session_user as actor_name. A malformed tag or setting counts as
+-- absent: it never fails the write.
 --
 -- Value encoding (kept identical to @audit-trail/core's encodeValue):
 --   bigint → {"$bigint": "<text>"}, numeric → {"$decimal": trim_scale text},
@@ -125,12 +129,17 @@ $$;
 CREATE OR REPLACE FUNCTION audit_trail.refresh_capture(target regclass) RETURNS void
 LANGUAGE sql AS $$
   UPDATE audit_trail.captured_tables SET
+    -- The primary key's columns in key order; a table without one is keyed by every column, in
+    -- column order (a link table "_ArticleToTag"(A, B) gets resource_id ["1","2"]).
     key_columns = coalesce((
       SELECT array_agg(a.attname::text ORDER BY k.ord)
       FROM pg_index i
       CROSS JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, ord)
       JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
-      WHERE i.indrelid = target AND i.indisprimary), '{}'),
+      WHERE i.indrelid = target AND i.indisprimary), (
+      SELECT array_agg(a.attname::text ORDER BY a.attnum)
+      FROM pg_attribute a
+      WHERE a.attrelid = target AND a.attnum > 0 AND NOT a.attisdropped), '{}'),
     column_kinds = coalesce((
       SELECT jsonb_object_agg(a.attname, CASE
                WHEN a.atttypid = 'int8'::regtype THEN 'bigint'
@@ -150,6 +159,82 @@ LANGUAGE sql AS $$
       WHERE a.attrelid = target AND a.attnum > 0 AND NOT a.attisdropped
         AND a.atttypid IN ('json'::regtype, 'jsonb'::regtype)), '{}')
   WHERE table_oid = target
+$$;
+
+-- A context JSON (from a tag or from set_config) checked strictly: an object with only the
+-- known keys, text values (metadata: an object), actor_type 'user' or 'system', a valid IP
+-- address. Returns it with `source` set, or NULL when anything is wrong: a malformed context is
+-- treated as absent and never fails the write.
+CREATE OR REPLACE FUNCTION audit_trail.checked_context(raw text, from_tag boolean) RETURNS jsonb
+LANGUAGE plpgsql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  ctx jsonb;
+  key text;
+  value jsonb;
+BEGIN
+  BEGIN
+    ctx := raw::jsonb;
+    IF jsonb_typeof(ctx) <> 'object' THEN RETURN NULL; END IF;
+    FOR key, value IN SELECT * FROM jsonb_each(ctx) LOOP
+      IF key = 'metadata' THEN
+        IF jsonb_typeof(value) NOT IN ('object', 'null') THEN RETURN NULL; END IF;
+      ELSIF key IN ('log_name', 'actor_type', 'actor_id', 'actor_name', 'actor_email', 'impersonator_id',
+                    'impersonator_name', 'ip_address', 'user_agent', 'location_id', 'tenant_id', 'request_id', 'source') THEN
+        IF jsonb_typeof(value) NOT IN ('string', 'null') THEN RETURN NULL; END IF;
+      ELSE
+        RETURN NULL;
+      END IF;
+    END LOOP;
+    IF coalesce(ctx ->> 'actor_type', 'system') NOT IN ('user', 'system') THEN RETURN NULL; END IF;
+    PERFORM (ctx ->> 'ip_address')::inet;
+  EXCEPTION WHEN OTHERS THEN
+    RETURN NULL;
+  END;
+  RETURN ctx || jsonb_build_object('source', CASE
+    WHEN from_tag THEN 'orm'
+    WHEN ctx ->> 'source' IN ('orm', 'manual') THEN ctx ->> 'source'
+    ELSE 'trigger' END);
+END
+$$;
+
+-- The audit context of the statement being run: its own tag, else the transaction's
+-- set_config('audit_trail.context'), else NULL. The tag is read only from the very END of the
+-- statement text (it must end with '*/), from its LAST comment, and its value must be base64url:
+-- a quoted literal ends with a quote and a bound parameter is not in the text, so neither can
+-- pass for a tag. split_part(..., -1) and plain string functions only: a regular expression over
+-- a long statement (an 80 KB createMany) costs far more than the rest of the trigger.
+CREATE OR REPLACE FUNCTION audit_trail.statement_context() RETURNS jsonb
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  statement text := current_query();
+  pair text;
+  tag text;
+  ctx jsonb;
+  setting text;
+BEGIN
+  IF right(statement, 3) = '''*/' THEN
+    -- k1='v1',audit_trail='<value>',k2='v2'  (sqlcommenter: values URL-encoded, so no bare ' or ,)
+    FOREACH pair IN ARRAY string_to_array(left(split_part(statement, '/*', -1), -2), ',') LOOP
+      pair := btrim(pair);
+      IF left(pair, 13) = 'audit_trail=''' AND right(pair, 1) = '''' AND length(pair) > 14 THEN
+        tag := substr(pair, 14, length(pair) - 14);
+        EXIT;
+      END IF;
+    END LOOP;
+    IF tag IS NOT NULL AND tag ~ '^[A-Za-z0-9_-]+$' AND length(tag) % 4 <> 1 THEN
+      BEGIN
+        ctx := audit_trail.checked_context(
+          convert_from(decode(translate(tag, '-_', '+/') || repeat('=', (4 - length(tag) % 4) % 4), 'base64'), 'UTF8'), true);
+      EXCEPTION WHEN OTHERS THEN
+        ctx := NULL;
+      END;
+      IF ctx IS NOT NULL THEN RETURN ctx; END IF;
+    END IF;
+  END IF;
+  setting := nullif(current_setting('audit_trail.context', true), '');
+  IF setting IS NOT NULL THEN RETURN audit_trail.checked_context(setting, false); END IF;
+  RETURN NULL;
+END
 $$;
 
 -- One column value, finished: JSON null in a json/jsonb column (to_jsonb shows it as null, like
@@ -216,7 +301,8 @@ BEGIN
   -- In one statement: the redacted columns (the catalog's and every column whose name looks
   -- secret), and whether a recorded json/jsonb value reads null: JSON null and SQL NULL look the
   -- same in to_jsonb, so then one dynamic query per transition table tells them apart (rows in
-  -- the same order as above).
+  -- the same order as above). An update whose old and new both read null needs it too: SQL NULL
+  -- → JSON null is a change.
   SELECT
     cfg.redact_columns || ARRAY(
       SELECT k FROM jsonb_object_keys(coalesce(new_rows[1], old_rows[1])) AS k
@@ -224,8 +310,7 @@ BEGIN
     cfg.json_columns <> '{}' AND EXISTS (
       SELECT 1
       FROM unnest(old_rows, new_rows) AS u(old_raw, new_raw), unnest(cfg.json_columns) AS c
-      WHERE (u.old_raw -> c = 'null'::jsonb OR u.new_raw -> c = 'null'::jsonb)
-        AND (entry_action <> 'updated' OR u.old_raw -> c IS DISTINCT FROM u.new_raw -> c))
+      WHERE u.old_raw -> c = 'null'::jsonb OR u.new_raw -> c = 'null'::jsonb)
     INTO redact_all, json_nulls;
   IF json_nulls THEN
     SELECT string_agg(format('CASE WHEN t.%1$I IS NOT NULL AND t.%1$I::jsonb = ''null''::jsonb THEN %2$L::jsonb ELSE ''{}''::jsonb END',
@@ -239,7 +324,7 @@ BEGIN
       EXECUTE 'SELECT array_agg(' || mark_sql || ') FROM audit_trail_new t' INTO new_marks;
     END IF;
   END IF;
-  ctx := nullif(current_setting('audit_trail.context', true), '')::jsonb;
+  ctx := audit_trail.statement_context();
 
   INSERT INTO audit_trail.activity_log (
     log_name, actor_type, actor_id, actor_name, actor_email, impersonator_id, impersonator_name,
@@ -268,7 +353,7 @@ BEGIN
     coalesce(d.changes, '{}'::jsonb), coalesce(d.columns, '{}'::text[]),
     CASE WHEN ctx IS NULL THEN inet_client_addr() ELSE (ctx ->> 'ip_address')::inet END,
     ctx ->> 'user_agent', ctx ->> 'location_id', ctx ->> 'tenant_id', ctx ->> 'request_id',
-    CASE WHEN ctx ->> 'source' IN ('orm', 'manual') THEN ctx ->> 'source' ELSE 'trigger' END,
+    coalesce(ctx ->> 'source', 'trigger'),
     CASE WHEN ctx IS NULL THEN jsonb_build_object('application_name', nullif(current_setting('application_name', true), ''))
          ELSE ctx -> 'metadata' END
   FROM (
@@ -276,7 +361,8 @@ BEGIN
     FROM unnest(old_rows, new_rows, old_marks, new_marks) AS u(old_raw, new_raw, old_marks, new_marks)
   ) AS r
   CROSS JOIN LATERAL (
-    -- Changed columns compare the raw values: jsonb equality already treats 12.50 and 12.5 as equal.
+    -- Changed columns compare the raw values (jsonb equality already treats 12.50 and 12.5 as
+    -- equal), and, for json columns, SQL NULL vs JSON null.
     SELECT
       array_agg(k ORDER BY k COLLATE "C") AS columns,
       jsonb_object_agg(k, jsonb_build_object(
@@ -286,7 +372,8 @@ BEGIN
                                          k = ANY (redact_all), cfg.max_value_bytes))) AS changes
     FROM jsonb_object_keys(r.row_raw) AS k
     WHERE NOT (k = ANY (cfg.ignore_columns))
-      AND (entry_action <> 'updated' OR (r.old_raw -> k) IS DISTINCT FROM (r.new_raw -> k))
+      AND (entry_action <> 'updated' OR (r.old_raw -> k) IS DISTINCT FROM (r.new_raw -> k)
+           OR coalesce(r.old_marks ? k, false) <> coalesce(r.new_marks ? k, false))
   ) AS d
   -- Row order without a sort: the nested loop follows unnest's order.
   WHERE entry_action <> 'updated' OR d.columns IS NOT NULL;
@@ -320,7 +407,7 @@ CREATE OR REPLACE FUNCTION audit_trail.capture_truncate() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
   cfg audit_trail.captured_tables;
-  ctx jsonb := nullif(current_setting('audit_trail.context', true), '')::jsonb;
+  ctx jsonb := audit_trail.statement_context();
 BEGIN
   SELECT * INTO cfg FROM audit_trail.captured_tables WHERE table_oid = TG_RELID;
   IF FOUND THEN
@@ -336,7 +423,7 @@ BEGIN
       'truncated', cfg.resource_type, format('TRUNCATE %I.%I', TG_TABLE_SCHEMA, TG_TABLE_NAME),
       CASE WHEN ctx IS NULL THEN inet_client_addr() ELSE (ctx ->> 'ip_address')::inet END,
       ctx ->> 'user_agent', ctx ->> 'location_id', ctx ->> 'tenant_id', ctx ->> 'request_id',
-      CASE WHEN ctx ->> 'source' IN ('orm', 'manual') THEN ctx ->> 'source' ELSE 'trigger' END,
+      coalesce(ctx ->> 'source', 'trigger'),
       CASE WHEN ctx IS NULL THEN jsonb_build_object('application_name', nullif(current_setting('application_name', true), ''))
            ELSE ctx -> 'metadata' END);
   END IF;
@@ -366,11 +453,6 @@ BEGIN
   END IF;
   IF (SELECT relnamespace FROM pg_class WHERE oid = target) = 'audit_trail'::regnamespace THEN
     RAISE EXCEPTION 'audit_trail.enable_capture: % belongs to audit-trail itself', target USING ERRCODE = '42809';
-  END IF;
-  IF NOT EXISTS (SELECT 1 FROM pg_index WHERE indrelid = target AND indisprimary) THEN
-    RAISE EXCEPTION 'audit_trail.enable_capture: table % has no primary key', target
-      USING ERRCODE = '42P10',
-            HINT = 'Capture identifies each row by its primary key (resource_id). Add one, e.g. ALTER TABLE ... ADD PRIMARY KEY (id).';
   END IF;
   SELECT array_agg(attname::text) INTO table_columns FROM pg_attribute
     WHERE attrelid = target AND attnum > 0 AND NOT attisdropped;
@@ -433,6 +515,24 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
   FROM audit_trail.captured_tables t
   JOIN pg_class c ON c.oid = t.table_oid
   JOIN pg_namespace n ON n.oid = c.relnamespace
+$$;
+
+-- Every captured table with its options and its capture triggers that exist and are enabled:
+-- what the plugins' startup check compares with the code. Readable by any role (no data).
+CREATE OR REPLACE FUNCTION audit_trail.capture_settings()
+RETURNS TABLE (schema_name text, table_name text, resource_type text, name_column text, ignore_columns text[],
+               redact_columns text[], toggle_columns text[], key_columns text[], triggers text[])
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+  SELECT n.nspname::text, c.relname::text, t.resource_type, t.name_column, t.ignore_columns, t.redact_columns,
+         t.toggle_columns, t.key_columns,
+         ARRAY(SELECT tg.tgname::text FROM pg_trigger tg
+               WHERE tg.tgrelid = t.table_oid AND tg.tgenabled <> 'D'
+                 AND tg.tgfoid IN ('audit_trail.capture_statement()'::regprocedure, 'audit_trail.capture_truncate()'::regprocedure)
+               ORDER BY 1)
+  FROM audit_trail.captured_tables t
+  JOIN pg_class c ON c.oid = t.table_oid
+  JOIN pg_namespace n ON n.oid = c.relnamespace
+  ORDER BY 1, 2
 $$;
 
 -- After ALTER TABLE on a captured table, re-read its shape (new, dropped, renamed columns).

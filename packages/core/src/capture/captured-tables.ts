@@ -30,8 +30,8 @@ export const CAPTURE_TRIGGERS: readonly string[] = [
 
 // The table reaches SQL as two bound identifiers, quoted by format('%I'): never as text to parse.
 const TABLE_SQL = "format('%I.%I', coalesce($1::text, current_schema()), $2::text)::regclass"
-const ENABLE_CAPTURE_SQL = `SELECT audit_trail.enable_capture(${TABLE_SQL}, resource_type => $3, name_column => $4, ignore => $5, redact => $6, toggle => $7)`
-const DISABLE_CAPTURE_SQL = `SELECT audit_trail.disable_capture(${TABLE_SQL})`
+const ENABLE_CAPTURE_SQL = `SELECT 1 AS done FROM audit_trail.enable_capture(${TABLE_SQL}, resource_type => $3, name_column => $4, ignore => $5, redact => $6, toggle => $7)`
+const DISABLE_CAPTURE_SQL = `SELECT 1 AS done FROM audit_trail.disable_capture(${TABLE_SQL})`
 
 /**
  * Enables capture on `table` (`'items'`, `'public.TagLists'`, `'public."Article"'` or

@@ -2,13 +2,14 @@ import { randomBytes } from 'node:crypto'
 import type pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
-  AuditRecorder,
+  JSON_NULL,
   SET_AUDIT_CONTEXT_SQL,
   applyMigrations,
   auditContextSetting,
   disableCapture,
   enableCapture,
-  loadCapturedTables,
+  encodeValue,
+  readCaptureSettings,
   type ValueKind,
 } from '@audit-trail/core'
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js'
@@ -120,42 +121,34 @@ describe('database capture', () => {
     expect(entry!.changed_fields).toEqual(Object.keys(entry!.changes).sort())
   })
 
-  it('writes the same changes JSON as the ORM path for the same change', async () => {
+  // Parity: record() encodes JS values with core's encoder; the trigger encodes column values in
+  // SQL. The same value must give the same JSON either way.
+  it('stores the same JSON as core’s encoder (record()) for the same values', async () => {
     const { id } = await db.one<{ id: number }>(fullRow)
-    const before = await db.one(`SELECT * FROM products WHERE id = $1`, [id])
     const since = await watermark()
+    const values = {
+      price: '13.7500',
+      stock: -9007199254740993n,
+      ratio: Number.POSITIVE_INFINITY,
+      picture: Buffer.from([1, 2, 255]),
+      settings: { $weird: 2, nested: [1, 'x', null] },
+      launched_at: new Date('1969-07-20T20:17:40.000Z'),
+      name: 'Lamp \u00e9 "quoted" \\ <b>',
+      active: false,
+    }
     await db.query(
-      `UPDATE products SET price = 13.75, stock = -5, ratio = 'Infinity', picture = '\\x0102', settings = 'null',
-         launched_at = '1969-07-20 20:17:40Z', name = 'Lamp 2', api_token = 'other' WHERE id = $1`,
-      [id],
+      `UPDATE products SET price = $2, stock = $3, ratio = $4, picture = $5, settings = $6, launched_at = $7, name = $8, active = $9
+       WHERE id = $1`,
+      [id, values.price, values.stock.toString(), 'Infinity', values.picture, JSON.stringify(values.settings), values.launched_at, values.name, values.active],
     )
-    const after = await db.one(`SELECT * FROM products WHERE id = $1`, [id])
-    const [triggerEntry] = await entriesSince(since)
-
-    // The ORM path: rows as the pg driver returns them, kinds for the types it stringifies.
-    const kinds: Record<string, ValueKind> = { price: 'decimal', stock: 'bigint', settings: 'json' }
-    const recorder = new AuditRecorder()
-    const model = recorder.model({
-      name: 'Product',
-      table: 'products',
-      primaryKey: ['id'],
-      columns: Object.keys(after).map((column) => ({ column, kind: kinds[column] })),
-    })!
-    const [ormEntry] = recorder.entries(model, [{ action: 'updated', before, after }], undefined)
-    // pg returns a jsonb 'null' as JS null: only the trigger can tell it from SQL NULL.
-    expect(triggerEntry!.changes.settings).toEqual({ old: { color: 'red', $weird: 1 }, new: { $json: null } })
-    expect(ormEntry!.changes!.settings).toEqual({ old: { color: 'red', $weird: 1 }, new: null })
-    delete triggerEntry!.changes.settings
-    delete ormEntry!.changes!.settings
-    expect(triggerEntry!.changes).toEqual(ormEntry!.changes)
-    expect(triggerEntry!.changed_fields.filter((f: string) => f !== 'settings')).toEqual(
-      ormEntry!.changed_fields!.filter((f) => f !== 'settings'),
-    )
-    expect(triggerEntry!.changes.stock).toEqual({ old: { $bigint: '9007199254740993' }, new: { $bigint: '-5' } })
-    expect(triggerEntry!.changes.launched_at).toEqual({
-      old: { $date: '2024-01-15T12:30:00.123Z' },
-      new: { $date: '1969-07-20T20:17:40.000Z' },
-    })
+    await db.query(`UPDATE products SET settings = 'null' WHERE id = $1`, [id])
+    const [update, jsonNull] = await entriesSince(since)
+    const kinds: Partial<Record<keyof typeof values, ValueKind>> = { price: 'decimal', settings: 'json' }
+    for (const [column, value] of Object.entries(values)) {
+      expect(update!.changes[column].new, column).toEqual(encodeValue(value, kinds[column as keyof typeof values] ?? 'auto'))
+    }
+    expect(jsonNull!.changes.settings.new).toEqual(encodeValue(JSON_NULL, 'json'))
+    expect(update!.changes.stock).toEqual({ old: { $bigint: '9007199254740993' }, new: { $bigint: '-9007199254740993' } })
   })
 
   it('takes the context handed off in the same transaction, and only for that transaction', async () => {
@@ -320,11 +313,21 @@ describe('database capture', () => {
     expect(translation!.resource_id).toBe(`["${id}","de"]`)
   })
 
-  it('refuses a table without a primary key, and unknown columns, with clear errors', async () => {
-    await expect(enableCapture(db.pool, 'no_key')).rejects.toMatchObject({
-      code: '42P10',
-      message: 'audit_trail.enable_capture: table no_key has no primary key',
-    })
+  it('captures a table without a primary key with every column as its key', async () => {
+    await enableCapture(db.pool, 'no_key')
+    const since = await watermark()
+    await db.query(`INSERT INTO no_key VALUES (7), (NULL)`)
+    await db.query(`DELETE FROM no_key WHERE a = 7`)
+    const entries = await entriesSince(since)
+    expect(entries.map((e) => [e.action, e.resource_type, e.resource_id])).toEqual([
+      ['created', 'no_key', '7'],
+      ['created', 'no_key', null],
+      ['deleted', 'no_key', '7'],
+    ])
+    await disableCapture(db.pool, 'no_key')
+  })
+
+  it('refuses unknown columns and the log itself, with clear errors', async () => {
     await expect(enableCapture(db.pool, 'products', { nameColumn: 'title' })).rejects.toMatchObject({
       code: '42703',
       message: 'audit_trail.enable_capture: products has no column(s) title',
@@ -336,7 +339,8 @@ describe('database capture', () => {
     await db.query(`CREATE TABLE notes (id int PRIMARY KEY, body text)`)
     await enableCapture(db.pool, 'notes', { toggle: false })
     await enableCapture(db.pool, 'notes', { toggle: false })
-    expect(await loadCapturedTables(db.pool)).toEqual(new Set(['public.products', 'public.translations', 'public.notes']))
+    const names = async () => (await readCaptureSettings(db.pool)).tables.map((t) => `${t.schema}.${t.table}`)
+    expect(await names()).toEqual(['public.notes', 'public.products', 'public.translations'])
     const catalog = await db.query(`SELECT table_name::text, resource_type, toggle_columns FROM audit_trail.capture_catalog ORDER BY 1`)
     expect(catalog).toContainEqual({ table_name: 'notes', resource_type: 'notes', toggle_columns: [] })
     expect(await triggerNames('notes')).toEqual(CAPTURE_TRIGGERS)
@@ -345,7 +349,7 @@ describe('database capture', () => {
     const since = await watermark()
     await db.query(`INSERT INTO notes VALUES (1, 'not recorded')`)
     expect(await entriesSince(since)).toEqual([])
-    expect(await loadCapturedTables(db.pool)).not.toContain('public.notes')
+    expect(await names()).not.toContain('public.notes')
   })
 
   it('re-applying sql/ moves a table captured by the earlier row-level trigger to the statement triggers', async () => {

@@ -41,8 +41,10 @@ export function parseTableName(name: string | TableName): TableName {
       parts.push(dot < 0 ? rest : rest.slice(0, dot))
       rest = dot < 0 ? '' : rest.slice(dot)
     }
-    if (rest.startsWith('.')) rest = rest.slice(1)
-    else if (rest.length > 0) throw new InvalidArgumentError(`audit-trail: cannot read table name ${JSON.stringify(name)}.`)
+    if (rest.startsWith('.')) {
+      rest = rest.slice(1)
+      if (rest.length === 0) throw new InvalidArgumentError(`audit-trail: table name ${JSON.stringify(name)} ends with a dot.`)
+    } else if (rest.length > 0) throw new InvalidArgumentError(`audit-trail: cannot read table name ${JSON.stringify(name)}.`)
   }
   if (parts.length === 0 || parts.length > 2 || parts.some((part) => part.length === 0)) {
     throw new InvalidArgumentError(`audit-trail: table name ${JSON.stringify(name)} is not "table" or "schema.table".`)

@@ -24,6 +24,8 @@ export function defineBehaviourSuite(driver: BehaviourDriver): void {
         Item: { resourceType: 'item', name: 'name' },
         Setting: { resourceType: 'setting', name: 'key' },
         Coupon: { resourceType: 'coupon', name: 'code' },
+        Article: { resourceType: 'article', name: 'title' },
+        Tag: { resourceType: 'tag', name: 'name' },
       },
     }
 
@@ -300,6 +302,150 @@ export function defineBehaviourSuite(driver: BehaviourDriver): void {
       })
     })
 
+    describe('tables as the ORM names them, link tables and cascades', () => {
+      it('tables with the ORM’s default names (no mapping) are captured with their options', async () => {
+        const since = await watermark()
+        const id = await as(() => s.createArticle('Hello "World"'))
+        const [entry, ...rest] = await entriesSince(since)
+        expect(rest).toEqual([])
+        expect(entry).toMatchObject({
+          action: 'created',
+          actor_id: 'u-jan',
+          resource_type: 'article',
+          resource_id: String(id),
+          resource_name: 'Hello "World"',
+        })
+        const { table } = await db.one<{ table: string }>(
+          `SELECT table_name::text AS table FROM audit_trail.capture_catalog WHERE resource_type = 'article'`,
+        )
+        expect(table.replace(/"/g, '')).toBe(driver.articleTables.article)
+      })
+
+      it('adding and removing a many-to-many link records link entries with the actor', async () => {
+        const article = await as(() => s.createArticle('Linked'))
+        const tag = await as(() => s.createTag(`tag-${article}`))
+        const since = await watermark()
+        await as(() => s.tagArticle(article, tag))
+        await runWithAuditContext({ actor: { id: 'u-editor' } }, () => s.untagArticle(article, tag))
+        const entries = await entriesSince(since)
+        expect(entries.map((e) => [e.action, e.resource_type, e.resource_id, e.actor_id])).toEqual([
+          ['created', 'article_tag', driver.linkResourceId(article, tag), 'u-jan'],
+          ['deleted', 'article_tag', driver.linkResourceId(article, tag), 'u-editor'],
+        ])
+      })
+
+      it('deleting an article records its cascaded link rows with the actor of the delete', async () => {
+        const article = await as(() => s.createArticle('Doomed'))
+        const tags = [await as(() => s.createTag(`a-${article}`)), await as(() => s.createTag(`b-${article}`))]
+        for (const tag of tags) await as(() => s.tagArticle(article, tag))
+        const since = await watermark()
+        await runWithAuditContext({ actor: { id: 'u-deleter' } }, () => s.deleteArticle(article))
+        const entries = await entriesSince(since)
+        expect(entries.map((e) => [e.action, e.resource_type, e.resource_id, e.actor_id]).sort()).toEqual(
+          [
+            ['deleted', 'article', String(article), 'u-deleter'],
+            ...tags.map((tag) => ['deleted', 'article_tag', driver.linkResourceId(article, tag), 'u-deleter']),
+          ].sort(),
+        )
+        expect(new Set(entries.map((e) => e.transaction_id)).size).toBe(1)
+      })
+
+      it('ON DELETE CASCADE children are recorded with the actor of the parent’s delete', async () => {
+        const clientId = await as(() => s.createClient({ name: 'Cascading' }))
+        await as(() => s.createItems([pizza(clientId, { name: 'C1' }), pizza(clientId, { name: 'C2' })]))
+        const since = await watermark()
+        await runWithAuditContext({ actor: { id: 'u-cascade' } }, () => s.deleteClient(clientId))
+        const entries = await entriesSince(since)
+        expect(entries.map((e) => [e.action, e.resource_type, e.resource_name, e.actor_id]).sort()).toEqual([
+          ['deleted', 'client', 'Cascading', 'u-cascade'],
+          ['deleted', 'item', 'C1', 'u-cascade'],
+          ['deleted', 'item', 'C2', 'u-cascade'],
+        ])
+      })
+    })
+
+    describe('context per statement', () => {
+      it('two actors in one transaction: each write carries its own context, a write outside any is system', async () => {
+        const clientId = await as(() => s.createClient({ name: 'TwoActors' }))
+        const since = await watermark()
+        await s.transaction(async (tx) => {
+          await runWithAuditContext({ actor: { id: 'u-first' } }, () => tx.updateClient(clientId, { name: 'First' }))
+          await runWithAuditContext({ actor: { id: 'u-second' } }, () => tx.updateClient(clientId, { name: 'Second' }))
+          await tx.updateClient(clientId, { name: 'Nobody' })
+        })
+        const entries = await entriesSince(since)
+        expect(entries.map((e) => [e.resource_name, e.actor_type, e.actor_id])).toEqual([
+          ['First', 'user', 'u-first'],
+          ['Second', 'user', 'u-second'],
+          ['Nobody', 'system', null],
+        ])
+        expect(new Set(entries.map((e) => e.transaction_id)).size).toBe(1)
+      })
+
+      it('raw SQL sent through the ORM carries the context, in and out of a transaction', async () => {
+        const clientId = await as(() => s.createClient({ name: 'Raw' }))
+        const since = await watermark()
+        await as(() => s.rawExecute('UPDATE clients SET name = $1 WHERE id = $2', ['Raw 1', clientId]))
+        await runWithAuditContext({ actor: { id: 'u-raw-tx' } }, () =>
+          s.transaction((tx) => tx.rawExecute('UPDATE clients SET name = $1 WHERE id = $2', ['Raw 2', clientId])),
+        )
+        await s.rawExecute('UPDATE clients SET name = $1 WHERE id = $2', ['Raw 3', clientId])
+        const entries = await entriesSince(since)
+        expect(entries.map((e) => [e.resource_name, e.actor_type, e.actor_id, e.source])).toEqual([
+          ['Raw 1', 'user', 'u-jan', 'orm'],
+          ['Raw 2', 'user', 'u-raw-tx', 'orm'],
+          ['Raw 3', 'system', null, 'orm'],
+        ])
+      })
+
+      it('a value that looks like a tag is stored as data and never taken as context', async () => {
+        const forged = `x'*/ /*audit_trail='${Buffer.from('{"actor_type":"user","actor_id":"ceo"}').toString('base64url')}'*/`
+        const since = await watermark()
+        const id = await as(() => s.createClient({ name: forged }))
+        await as(() => s.rawExecute('UPDATE clients SET email_address = $1 WHERE id = $2', [forged, id]))
+        const entries = await entriesSince(since)
+        expect(entries.map((e) => [e.actor_id, e.resource_name])).toEqual([
+          ['u-jan', forged],
+          ['u-jan', forged],
+        ])
+      })
+
+      it('1,000 concurrent writes through a pool of 2: plain and audited ORMs both complete, no entry misattributed', async () => {
+        const plain = await driver.open({ url: db.url, options, poolSize: 2, audited: false })
+        const audited = await driver.open({ url: db.url, options, poolSize: 2 })
+        try {
+          const ids = [] as number[]
+          for (let i = 0; i < 10; i += 1) ids.push(await as(() => s.createClient({ name: `Pool ${i}` })))
+          const run = async (session: OrmSession, label: string) => {
+            const results = await Promise.allSettled(
+              Array.from({ length: 1000 }, (_, i) =>
+                runWithAuditContext({ actor: { id: `${label}-${i}` }, requestId: `${label}-req-${i}` }, () =>
+                  session.updateClient(ids[i % ids.length]!, { email: `${label}-${i}@example.com` }),
+                ),
+              ),
+            )
+            return results.filter((r) => r.status === 'rejected').map((r) => String((r as PromiseRejectedResult).reason))
+          }
+          expect(await run(plain.session, 'plain')).toEqual([])
+          const since = await watermark()
+          expect(await run(audited.session, 'audited')).toEqual([])
+          const entries = await db.query<LogEntry>(
+            `SELECT actor_id, request_id, changes FROM audit_trail.activity_log WHERE id > $1 AND resource_type = 'client'`,
+            [since],
+          )
+          expect(entries).toHaveLength(1000)
+          const wrong = entries.filter((e) => {
+            const i = (e.changes.email_address.new as string).split('@')[0]!.slice('audited-'.length)
+            return e.actor_id !== `audited-${i}` || e.request_id !== `audited-req-${i}`
+          })
+          expect(wrong).toEqual([])
+        } finally {
+          await plain.close()
+          await audited.close()
+        }
+      })
+    })
+
     describe('context', () => {
       it('a write with no context is recorded as system', async () => {
         const since = await watermark()
@@ -335,13 +481,19 @@ export function defineBehaviourSuite(driver: BehaviourDriver): void {
         }
       })
 
-      it('requireContext rejects a write without context before anything is written', async () => {
+      it('requireContext rejects model and raw writes without context before anything is written', async () => {
         const strict = await driver.open({ url: db.url, options: { ...options, requireContext: true }, poolSize: 2 })
         try {
           const since = await watermark()
           await expect(strict.session.createClient({ name: 'NoCtx' })).rejects.toBeInstanceOf(MissingAuditContextError)
+          await expect(
+            strict.session.rawExecute(`UPDATE clients SET name = 'NoCtxRaw' WHERE name = 'Acme'`),
+          ).rejects.toBeInstanceOf(MissingAuditContextError)
+          await expect(
+            strict.session.transaction((tx) => tx.rawExecute(`INSERT INTO clients (name) VALUES ('NoCtxRawTx')`)),
+          ).rejects.toBeInstanceOf(MissingAuditContextError)
           expect(await entriesSince(since)).toEqual([])
-          expect(await db.query(`SELECT id FROM clients WHERE name = 'NoCtx'`)).toEqual([])
+          expect(await db.query(`SELECT id FROM clients WHERE name LIKE 'NoCtx%'`)).toEqual([])
           await runWithAuditContext({ actor }, () => strict.session.createClient({ name: 'WithCtx' }))
           expect(await entriesSince(since)).toHaveLength(1)
         } finally {

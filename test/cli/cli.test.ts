@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process'
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -50,6 +50,7 @@ Commands:
   tail      the activity log view, day by day
   export    CSV of the filtered view
   archive   move older entries to the archive table
+  capture   enable capture for the tables a config names (owner), or --check them
   verify    check append-only state and the hash chain
 
 The database comes from --database-url URL or DATABASE_URL.
@@ -63,6 +64,7 @@ Run audit-trail <command> --help for a command's flags.
     ['tail', 'Usage: audit-trail tail [filters] [--limit N] [--tz ZONE] [--database-url URL]'],
     ['export', 'Usage: audit-trail export [filters] [--out FILE] [--database-url URL]'],
     ['archive', 'Usage: audit-trail archive --older-than DAYS [--database-url URL]'],
+    ['capture', 'Usage: audit-trail capture --config FILE [--check] [--database-url URL]'],
     ['verify', 'Usage: audit-trail verify [--checkpoint FILE] [--save-checkpoint FILE] [--database-url URL]'],
   ] as const) {
     it(`${command} --help`, async () => {
@@ -78,7 +80,7 @@ Run audit-trail <command> --help for a command's flags.
 describe('errors: one line on stderr, non-zero exit', () => {
   const cases: Array<[string, string[], Record<string, string | undefined>, number, string]> = [
     ['no command', [], {}, 2, ''],
-    ['unknown command', ['purge'], {}, 2, 'audit-trail: unknown command "purge"; use one of migrate, tail, export, archive, verify (audit-trail --help).\n'],
+    ['unknown command', ['purge'], {}, 2, 'audit-trail: unknown command "purge"; use one of migrate, tail, export, archive, capture, verify (audit-trail --help).\n'],
     ['unknown flag', ['tail', '--actr', 'u1'], {}, 2, 'audit-trail: unknown flag --actr for tail; see audit-trail tail --help.\n'],
     ['missing value', ['tail', '--limit'], {}, 2, 'audit-trail: --limit needs a value; see audit-trail tail --help.\n'],
     ['value for a boolean flag', ['export', '--system=yes'], {}, 2, 'audit-trail: --system takes no value; see audit-trail export --help.\n'],
@@ -236,5 +238,61 @@ describe('audit-trail export', () => {
     expect(failed.code).toBe(1)
     expect(failed.stderr).toBe(`audit-trail: ENOENT: no such file or directory, open '${missing}.partial'\n`)
     expect(existsSync(missing)).toBe(false)
+  })
+})
+
+describe('audit-trail capture --config', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'audit-trail-capture-'))
+  const config = (name: string, value: unknown) => {
+    const file = join(dir, name)
+    writeFileSync(file, typeof value === 'string' ? value : JSON.stringify(value))
+    return file
+  }
+
+  it('enables capture for PascalCase and link tables with their options, then --check passes', async () => {
+    await db.query(`
+      CREATE TABLE "Article" (id serial PRIMARY KEY, title text, "passwordHash" text, "updatedAt" timestamptz);
+      CREATE TABLE "_ArticleToTag" ("A" int NOT NULL, "B" int NOT NULL);
+    `)
+    const file = config('ok.json', {
+      tables: {
+        'public.Article': { resourceType: 'article', nameColumn: 'title', redact: ['passwordHash'], toggle: false },
+        '_ArticleToTag': { resourceType: 'article_tag' },
+      },
+    })
+    const enabled = await run(['capture', '--config', file])
+    expect(enabled.stderr).toBe('')
+    expect(enabled.code).toBe(0)
+    expect(enabled.stdout).toMatch(/^Capture enabled on .* for 2 tables: "public"."Article", "_ArticleToTag"\n$/)
+    const catalog = await db.query(`SELECT table_name::text AS t, resource_type, name_column, redact_columns, toggle_columns FROM audit_trail.capture_catalog ORDER BY 1`)
+    expect(catalog).toEqual([
+      { t: '"Article"', resource_type: 'article', name_column: 'title', redact_columns: ['passwordHash'], toggle_columns: [] },
+      { t: '"_ArticleToTag"', resource_type: 'article_tag', name_column: null, redact_columns: [], toggle_columns: ['enabled', 'active', 'is_active', 'available'] },
+    ])
+    expect(await run(['capture', '--config', file, '--check'])).toMatchObject({ code: 0, stderr: '' })
+  })
+
+  it('--check names every table and option that differs, and changes nothing', async () => {
+    const file = config('drift.json', {
+      tables: { 'public.Article': { resourceType: 'post', nameColumn: 'title', toggle: false }, 'public.Missing': {} },
+    })
+    const result = await run(['capture', '--config', file, '--check'])
+    expect(result.code).toBe(1)
+    expect(result.stderr).toContain('"public"."Article" ("public"."Article"): resourceType is "article" in the database, "post" in the code')
+    expect(result.stderr).toContain('redact is ["passwordHash"] in the database, [] in the code')
+    expect(result.stderr).toContain('"public"."Missing" ("public"."Missing"): capture is not enabled')
+    expect(await db.query(`SELECT 1 FROM audit_trail.capture_catalog WHERE resource_type = 'post'`)).toEqual([])
+  })
+
+  it('refuses a bad config before touching the database, and applies all or nothing', async () => {
+    const typo = await run(['capture', '--config', config('typo.json', { tables: { Article: { redcat: ['x'] } } })])
+    expect(typo).toMatchObject({ code: 1, stdout: '' })
+    expect(typo.stderr).toBe('audit-trail: capture config: tables["Article"] has unknown option(s) redcat; known: resourceType, nameColumn, ignore, redact, toggle.\n')
+    expect((await run(['capture', '--config', config('bad.json', '{ nope')])).code).toBe(2)
+    expect((await run(['capture'])).stderr).toBe('audit-trail: capture needs --config FILE (see audit-trail capture --help).\n')
+    const partial = await run(['capture', '--config', config('partial.json', { tables: { Article: { resourceType: 'changed' }, NoSuchTable: {} } })])
+    expect(partial.code).toBe(1)
+    expect(partial.stderr).toMatch(/relation .*NoSuchTable.* does not exist/)
+    expect(await db.query(`SELECT 1 FROM audit_trail.capture_catalog WHERE resource_type = 'changed'`)).toEqual([])
   })
 })

@@ -63,6 +63,8 @@ export {
 } from './capture/captured-tables.js'
 export type { CaptureOptions, CaptureSettings, CaptureTarget } from './capture/captured-tables.js'
 export { planCapture, linkResourceType } from './capture/capture-plan.js'
+export { parseCaptureConfig, captureConfig } from './capture/capture-config.js'
+export type { CaptureConfig } from './capture/capture-config.js'
 export type { ModelTable } from './capture/capture-plan.js'
 export { parseTableName, quoteTableName } from './capture/table-name.js'
 export type { TableName } from './capture/table-name.js'

@@ -1,12 +1,13 @@
 import type { CliCommand, CliIo } from './cli-io.js'
 import { archiveCommand } from './commands/archive-command.js'
+import { captureCommand } from './commands/capture-command.js'
 import { exportCommand } from './commands/export-command.js'
 import { migrateCommand } from './commands/migrate-command.js'
 import { tailCommand } from './commands/tail-command.js'
 import { verifyCommand } from './commands/verify-command.js'
 import { UsageError } from './usage-error.js'
 
-const COMMANDS: readonly CliCommand[] = [migrateCommand, tailCommand, exportCommand, archiveCommand, verifyCommand]
+const COMMANDS: readonly CliCommand[] = [migrateCommand, tailCommand, exportCommand, archiveCommand, captureCommand, verifyCommand]
 
 const MAIN_HELP = `Usage: audit-trail <command> [flags]
 

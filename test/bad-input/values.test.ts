@@ -2,12 +2,12 @@ import { createHash } from 'node:crypto'
 import { DataTypes, type Sequelize } from 'sequelize'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createAuditLog, enableCapture, runWithAuditContext, type AuditLog } from '@audit-trail/core'
-import { attachAuditHooks } from '@audit-trail/sequelize'
+import { attachAuditHooks, enableSequelizeCapture } from '@audit-trail/sequelize'
 import { openSequelize } from '../sequelize/sequelize-models.js'
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js'
 
-// Bad values through the ORM path (Sequelize hooks, table `probe`) and the capture path (raw
-// SQL on the captured table `probe_captured`, same shape): the exact stored JSON of the value
+// Bad values through an ORM (Sequelize with its plugin, table `probe`: source 'orm') and raw SQL
+// (table `probe_captured`, same shape: source 'trigger'), both recorded by the capture trigger: the exact stored JSON of the value
 // encoding table (packages/core/README.md), the same on both paths, and the write itself kept.
 const SHAPE = `(id serial PRIMARY KEY, i8 bigint, d numeric(38, 10), f float8, ts timestamptz, t text, b bytea, j jsonb)`
 
@@ -36,6 +36,7 @@ beforeAll(async () => {
     },
     { tableName: 'probe', timestamps: false },
   )
+  await enableSequelizeCapture(sequelize, { models: { Probe: { resourceType: 'probe' } } })
   attachAuditHooks(sequelize, { models: { Probe: { resourceType: 'probe' } } })
   log = createAuditLog({ pool: db.pool })
 })

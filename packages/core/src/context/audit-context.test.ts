@@ -42,7 +42,7 @@ describe('runWithAuditContext', () => {
 
   it('starts a lazy thenable returned from the callback inside the context', async () => {
     // Like a PrismaPromise: nothing runs until someone calls then().
-    let seen: string | undefined
+    let seen: unknown
     const lazy = {
       then(resolve: (value: string) => void) {
         seen = getAuditContext()?.actor?.id

@@ -3,16 +3,15 @@ import type { AuditPluginOptions } from '@audit-trail/core'
 import type { BehaviourDriver } from '../behaviour/driver.js'
 import { mikroOrmDriver } from '../mikro-orm/mikro-orm-driver.js'
 import { prismaDriver } from '../prisma/prisma-driver.js'
-import { capturedDriver } from '../sequelize/captured-driver.js'
 import { sequelizeDriver } from '../sequelize/sequelize-driver.js'
 import type { TestDatabase } from '../support/test-database.js'
 
 /**
- * Every write path of the project: the three ORM plugins (Prisma records through capture
- * triggers with the context hand-off) and Sequelize / MikroORM in capture mode.
+ * Every write path of the project: each ORM plugin carrying its context to the capture triggers
+ * (the one recording engine).
  */
 export const ORM_DRIVERS: readonly BehaviourDriver[] = [prismaDriver, sequelizeDriver, mikroOrmDriver]
-export const ALL_WRITE_PATHS: readonly BehaviourDriver[] = [...ORM_DRIVERS, capturedDriver(sequelizeDriver), capturedDriver(mikroOrmDriver)]
+export const ALL_WRITE_PATHS: readonly BehaviourDriver[] = ORM_DRIVERS
 
 /** The behaviour suite's plugin options: resource types and name columns. */
 export const SUITE_OPTIONS: AuditPluginOptions = {
@@ -21,6 +20,8 @@ export const SUITE_OPTIONS: AuditPluginOptions = {
     Item: { resourceType: 'item', name: 'name' },
     Setting: { resourceType: 'setting', name: 'key' },
     Coupon: { resourceType: 'coupon', name: 'code' },
+    Article: { resourceType: 'article', name: 'title' },
+    Tag: { resourceType: 'tag', name: 'name' },
   },
 }
 

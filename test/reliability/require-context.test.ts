@@ -15,6 +15,8 @@ const WRITES: ReadonlyArray<readonly [string, (s: OrmSession, ids: { client: num
   ['nested create', (s) => s.createClientWithItems({ name: 'nope' }, [item(null, 'nope 3')])],
   ['upsert', (s) => s.upsertSetting('nope', { a: 1 })],
   ['write inside a transaction', (s, ids) => s.transaction((tx) => tx.updateItem(ids.item, { price: '7.00' }))],
+  ['raw SQL update', (s, ids) => s.rawExecute('UPDATE items SET price = 6 WHERE id = $1', [ids.item])],
+  ['raw SQL insert inside a transaction', (s, ids) => s.transaction((tx) => tx.rawExecute(`INSERT INTO items (client_id, name, price, available) VALUES ($1, 'nope 4', 1, true)`, [ids.client]))],
   ['delete', (s, ids) => s.deleteItem(ids.item)],
   ['bulk delete', (s, ids) => s.deleteClientItems(ids.client)],
 ]

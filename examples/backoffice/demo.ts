@@ -19,7 +19,7 @@ import {
   runWithAuditContext,
   type AuditContext,
 } from '@audit-trail/core'
-import { auditTrail, enablePrismaCapture } from '@audit-trail/prisma'
+import { auditTrail, auditTrailComments, auditTrailReady, enablePrismaCapture } from '@audit-trail/prisma'
 import { startEmbeddedPostgres } from '../../scripts/embedded-postgres.js'
 import { Prisma, PrismaClient } from './generated/client.ts'
 
@@ -43,9 +43,15 @@ const options = {
     Setting: { resourceType: 'setting', name: 'key' },
   },
 }
-const base = new PrismaClient({ adapter: new PrismaPg({ connectionString: url, max: 4 }) })
-await enablePrismaCapture(base, options)
+// Deploy step, as the role that owns the log (here the same superuser as the app).
+const owner = new PrismaClient({ adapter: new PrismaPg({ connectionString: url, max: 1 }) })
+await enablePrismaCapture(owner, options)
+await owner.$disconnect()
+// The app's client: the comments plugin carries the request context on every statement, the
+// extension checks the setup at boot and guards requireContext.
+const base = new PrismaClient({ adapter: new PrismaPg({ connectionString: url, max: 4 }), comments: [auditTrailComments()] })
 const prisma = base.$extends(auditTrail(options))
+await auditTrailReady(prisma)
 const log = createAuditLog({ connectionString: url, max: 4 })
 
 const jan = { id: 'staff-1', name: 'Jan Manager', email: 'jan@la-piazza.example' }

@@ -1,5 +1,7 @@
+import { readFileSync } from 'node:fs'
 import { PrismaPg } from '@prisma/adapter-pg'
-import { auditTrail, enablePrismaCapture } from '@audit-trail/prisma'
+import pg from 'pg'
+import { auditTrail, auditTrailComments, auditTrailReady, enablePrismaCapture } from '@audit-trail/prisma'
 import type { BehaviourDriver, ItemInput, OrmSession } from '../behaviour/driver.js'
 import { Prisma, PrismaClient } from './generated/client.ts'
 
@@ -67,16 +69,63 @@ function session(db: Db, transaction: OrmSession['transaction']): OrmSession {
       })
       return created.id
     },
+    async rawExecute(sql, params = []) {
+      await db.$executeRawUnsafe(sql, ...params)
+    },
+    async createArticle(title) {
+      return (await db.article.create({ data: { title } })).id
+    },
+    async createTag(name) {
+      return (await db.tag.create({ data: { name } })).id
+    },
+    async tagArticle(articleId, tagId) {
+      await db.article.update({ where: { id: articleId }, data: { tags: { connect: { id: tagId } } } })
+    },
+    async untagArticle(articleId, tagId) {
+      await db.article.update({ where: { id: articleId }, data: { tags: { disconnect: { id: tagId } } } })
+    },
+    async deleteArticle(id) {
+      await db.article.delete({ where: { id } })
+    },
     transaction,
+  }
+}
+
+/** Creates "Article", "Tag" and "_ArticleToTag" as Prisma names them by default (idempotent). */
+export async function createArticleTables(url: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url })
+  await client.connect()
+  try {
+    await client.query(readFileSync(new URL('./article-tag.sql', import.meta.url), 'utf8'))
+  } finally {
+    await client.end()
   }
 }
 
 export const prismaDriver: BehaviourDriver = {
   name: 'prisma',
-  async open({ url, options, poolSize }) {
-    const base = new PrismaClient({ adapter: new PrismaPg({ connectionString: url, max: poolSize ?? 5 }) })
-    await enablePrismaCapture(base, options)
+  articleTables: { article: 'Article', tag: 'Tag', link: '_ArticleToTag' },
+  // "_ArticleToTag" has no primary key: capture keys a row by every column, in column order (A, B).
+  linkResourceId: (articleId, tagId) => JSON.stringify([String(articleId), String(tagId)]),
+  async open({ url, options, poolSize, audited = true }) {
+    await createArticleTables(url)
+    const owner = new PrismaClient({ adapter: new PrismaPg({ connectionString: url, max: 1 }) })
+    try {
+      await enablePrismaCapture(owner, options)
+    } finally {
+      await owner.$disconnect()
+    }
+    const adapter = new PrismaPg({ connectionString: url, max: poolSize ?? 5 })
+    if (!audited) {
+      const plain = new PrismaClient({ adapter })
+      const transaction: OrmSession['transaction'] = (fn) => plain.$transaction((tx) => fn(session(tx as unknown as Db, transaction)))
+      return { session: session(plain as unknown as Db, transaction), close: () => plain.$disconnect() }
+    }
+    const base = new PrismaClient({ adapter, comments: [auditTrailComments({ logName: options.logName })] })
     const prisma = base.$extends(auditTrail(options))
+    // Let the startup check finish before the suite opens a transaction (PGlite runs one at a
+    // time); a failed check still fails every write, which is what tests of it look at.
+    await auditTrailReady(prisma).catch(() => undefined)
     const transaction: OrmSession['transaction'] = (fn) =>
       prisma.$transaction((tx) => fn(session(tx as unknown as Db, transaction)))
     return {

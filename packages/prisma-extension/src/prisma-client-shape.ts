@@ -1,44 +1,25 @@
 /**
  * The parts of a Prisma 7 client this package uses, as structural types: the plugin works with
  * any generated client without importing it (better-auth's `interface PrismaClient {}` idea).
- * Members starting with `_` are Prisma internals; each use is explained where it happens and
- * checked at run time, so a Prisma upgrade that moves them fails loudly instead of silently
- * writing unaudited.
  */
-export interface PrismaPromiseLike<T> extends Promise<T> {
-  /** Internal: runs this request inside the given transaction (interactive or batch). */
-  requestTransaction?(transaction: PrismaTransaction): Promise<T>
+export interface PrismaClientLike {
+  $queryRawUnsafe(sql: string, ...values: unknown[]): PromiseLike<unknown>
+  $executeRawUnsafe(sql: string, ...values: unknown[]): PromiseLike<number>
 }
 
-export interface BasePrismaClient {
-  $queryRawUnsafe(sql: string, ...values: unknown[]): PrismaPromiseLike<unknown>
-  $executeRawUnsafe(sql: string, ...values: unknown[]): PrismaPromiseLike<number>
-  $transaction<T>(fn: (tx: object) => Promise<T>, options?: { maxWait?: number; timeout?: number }): Promise<T>
+/** A client that can also open an interactive transaction and take extensions. */
+export interface BasePrismaClient extends PrismaClientLike {
+  $transaction<T>(fn: (tx: PrismaClientLike) => Promise<T>, options?: { maxWait?: number; timeout?: number }): Promise<T>
   $extends(extension: object): unknown
-  /** Internal: model → table/column names (`dbName` is present only when mapped). */
-  _runtimeDataModel?: RuntimeDataModel
 }
 
-export interface RuntimeDataModel {
-  models: Record<string, RuntimeModel>
-}
-
-export interface RuntimeModel {
-  dbName?: string | null
-  schema?: string | null
-  fields: ReadonlyArray<{ name: string; kind: string; type: string; dbName?: string | null }>
-}
-
-/** `__internalParams.transaction` as Prisma 7 passes it to query extensions. */
-export type PrismaTransaction =
-  | { kind: 'itx'; id: string }
-  | { kind: 'batch'; id: number; index: number; lock: PromiseLike<unknown> }
-
-/** What a query extension's `$allOperations` hook receives. */
+/** What a query extension's `$allOperations` hook receives (public `$extends` API). */
 export interface QueryHookParams {
+  /** Model name; undefined for raw queries. */
   model?: string
+  /** `create`, `updateMany`, `$executeRaw`, ... */
   operation: string
+  /** The call's arguments: an object for model operations; a `Sql` object (`$executeRaw`) or `[sql, ...values]` (`*Unsafe`) for raw ones. */
   args: unknown
-  query: (args: unknown, internalParams?: object) => Promise<unknown>
-  __internalParams?: { transaction?: PrismaTransaction } & Record<string, unknown>
+  query: (args: unknown) => Promise<unknown>
 }

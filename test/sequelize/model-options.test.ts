@@ -1,154 +1,190 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { AuditConfigurationError, MissingAuditContextError, runWithAuditContext } from '@audit-trail/core'
-import { attachAuditHooks } from '@audit-trail/sequelize'
-import { openFixture, type SequelizeFixture } from './sequelize-fixture.js'
-import { defineModels, openSequelize } from './sequelize-models.js'
+import { DataTypes, QueryTypes, Sequelize } from 'sequelize'
+import {
+  AuditConfigurationError,
+  MissingAuditContextError,
+  disableCapture,
+  runWithAuditContext,
+  type AuditPluginOptions,
+} from '@audit-trail/core'
+import { attachAuditHooks, checkSequelizeCapture, enableSequelizeCapture } from '@audit-trail/sequelize'
+import { openClient, openFixture, statementsOf, type SequelizeClient, type SequelizeFixture } from './sequelize-fixture.js'
+
+const options: AuditPluginOptions = {
+  models: {
+    // Options may name ORM fields (email, releasedAt) or columns (password_hash).
+    Client: { resourceType: 'client', name: 'name', redact: ['email'] },
+    Item: { resourceType: 'item', ignore: ['releasedAt'], toggle: false },
+  },
+  exclude: ['Setting'],
+}
 
 let f: SequelizeFixture
-const userHookCalls: string[] = []
+const opened: SequelizeClient[] = []
 beforeAll(async () => {
-  f = await openFixture({
-    models: {
-      // Options may name ORM fields (email, releasedAt) or columns (password_hash).
-      Client: { resourceType: 'client', name: 'name', redact: ['email'] },
-      Item: { resourceType: 'item', ignore: ['releasedAt'], toggle: false },
-    },
-    exclude: ['Setting'],
-  })
+  f = await openFixture(options)
 })
 afterAll(async () => {
+  for (const client of opened) await client.sequelize.close()
   await f?.close()
 })
 
 const as = <T>(fn: () => Promise<T>) => runWithAuditContext({ actor: { id: 'u-opts' } }, fn)
 
-describe('columns and model options', () => {
-  it('field mappings and underscored attributes appear as database columns', async () => {
-    const client = await as(() => f.models.Client.create({ name: 'Cols', email: 'a@b.c', passwordHash: 'x' }))
+/** Another instance on the fixture's database with the plugin attached with `pluginOptions`. */
+function attached(pluginOptions: AuditPluginOptions): SequelizeClient {
+  const client = openClient(f.db.url, { pool: { max: 2 } })
+  opened.push(client)
+  attachAuditHooks(client.sequelize, pluginOptions)
+  return client
+}
+
+async function clientNamed(name: string): Promise<unknown[]> {
+  return f.db.query(`SELECT id FROM clients WHERE name = $1`, [name])
+}
+
+describe('model options reach the capture triggers as column names', () => {
+  it('field mappings, redact by field name, ignore by field name', async () => {
     const since = await f.watermark()
+    const client = await as(() => f.models.Client.create({ name: 'Cols', email: 'a@b.c', passwordHash: 'x' }))
     await as(() =>
       f.models.Item.create({ clientId: client.id, name: 'Cols item', price: '1.00', available: true, releasedAt: new Date(0) }),
     )
-    const [entry] = await f.entriesSince(since)
-    expect(Object.keys(entry!.changes).sort()).toEqual(
-      ['attributes', 'available', 'client_id', 'id', 'name', 'photo', 'price', 'sku'],
-    )
-    const [created] = await f.entriesSince(since - 1)
-    expect(created!.changes).toMatchObject({
+    const [created, item] = await f.entriesSince(since)
+    expect(created!.changes).toEqual({
+      id: { old: null, new: client.id },
+      name: { old: null, new: 'Cols' },
       email_address: { old: null, new: '[REDACTED]' },
       password_hash: { old: null, new: '[REDACTED]' },
     })
+    expect(Object.keys(item!.changes).sort()).toEqual(['attributes', 'available', 'client_id', 'id', 'name', 'photo', 'price', 'sku'])
   })
 
-  it('toggle: false records a lone boolean change as updated; exclude skips a model', async () => {
+  it('toggle: false records a lone boolean change as updated; an excluded model is not captured', async () => {
     const client = await as(() => f.models.Client.create({ name: 'Toggle off' }))
     const item = await as(() => f.models.Item.create({ clientId: client.id, name: 'T', price: '1.00', available: true }))
     const since = await f.watermark()
     await as(() => item.update({ available: false }))
     await as(() => f.models.Setting.create({ key: 'excluded', value: 1 }))
     const entries = await f.entriesSince(since)
-    expect(entries.map((e) => [e.action, e.resource_type, e.changes])).toEqual([
-      ['updated', 'item', { available: { old: true, new: false } }],
-    ])
+    expect(entries.map((e) => [e.action, e.resource_type, e.changes])).toEqual([['updated', 'item', { available: { old: true, new: false } }]])
   })
 
-  it('unknown model names in options are rejected at attach time', () => {
-    expect(() => attachAuditHooks(f.sequelize, { models: { Itme: {} } })).toThrow(AuditConfigurationError)
-    expect(() => attachAuditHooks(f.sequelize, { exclude: ['Nope'] })).toThrow(/unknown model name\(s\) in options: Nope/)
+  it('unknown model names and option keys are rejected at attach time', () => {
+    const client = openClient(f.db.url)
+    opened.push(client)
+    expect(() => attachAuditHooks(client.sequelize, { models: { Itme: {} } })).toThrow(AuditConfigurationError)
+    expect(() => attachAuditHooks(client.sequelize, { exclude: ['Nope'] })).toThrow(/unknown model name\(s\) in options: Nope/)
+    expect(() => attachAuditHooks(client.sequelize, { models: { Client: { resourceTyp: 'x' } as never } })).toThrow(/unknown option\(s\) resourceTyp/)
+  })
+
+  it('enableSequelizeCapture returns the quoted tables, through table included, and skips excluded models', async () => {
+    const owner = openClient(f.db.url)
+    opened.push(owner)
+    expect(await enableSequelizeCapture(owner.sequelize, options)).toEqual([
+      '"clients"',
+      '"items"',
+      '"coupons"',
+      '"item_translations"',
+      '"Articles"',
+      '"Tags"',
+      '"ArticleTags"',
+    ])
   })
 })
 
-describe('hooks the app already has', () => {
-  // Regression: a hook setting an already-changed field made Sequelize's _previousDataValues hold
-  // the app's value, so the entry recorded 'renamed' instead of the stored 'hooked' as old.
-  it('still run, before the plugin, and their changes are what gets recorded', async () => {
-    const { Client } = f.models
-    Client.addHook('beforeUpdate', 'app-upper', (instance) => {
-      userHookCalls.push('beforeUpdate')
-      instance.set('name', String(instance.get('name')).toUpperCase())
+describe('startup check', () => {
+  it('runs once, before the first write: one catalog read, then nothing more', async () => {
+    const app = attached(options)
+    const first = await statementsOf(app, () => as(() => app.models.Client.create({ name: 'Check once' })))
+    const second = await statementsOf(app, () => as(() => app.models.Client.create({ name: 'Check once 2' })))
+    expect(first.map((sql) => sql.split(/\s+/)[0])).toEqual(['SELECT', 'INSERT'])
+    expect(first[0]).toContain('audit_trail.capture_settings()')
+    expect(second.map((sql) => sql.split(/\s+/)[0])).toEqual(['INSERT'])
+  })
+
+  it('drift in resourceType or redact fails every write with AuditConfigurationError naming the table and option; reads still work', async () => {
+    const drifted = attached({
+      ...options,
+      models: { ...options.models, Client: { resourceType: 'customer', name: 'name', redact: ['email', 'name'] } },
     })
-    Client.addHook('afterUpdate', 'app-after', () => {
-      userHookCalls.push('afterUpdate')
-    })
+    const since = await f.watermark()
+    const failure = as(() => drifted.models.Client.create({ name: 'Drifted' }))
+    await expect(failure).rejects.toBeInstanceOf(AuditConfigurationError)
+    await expect(failure).rejects.toThrow(/Client \("public"\."clients"\): resourceType is "client" in the database, "customer" in the code/)
+    await expect(failure).rejects.toThrow(/Client \("public"\."clients"\): redact is \["email_address"\] in the database, \["email_address","name"\] in the code/)
+    await expect(as(() => drifted.sequelize.query(`UPDATE clients SET name = 'x' WHERE false`))).rejects.toBeInstanceOf(AuditConfigurationError)
+    await expect(checkSequelizeCapture(drifted.sequelize)).rejects.toBeInstanceOf(AuditConfigurationError)
+    expect(await drifted.models.Client.count({ where: { name: 'Toggle off' } })).toBe(1)
+    expect(await f.entriesSince(since)).toEqual([])
+    expect(await clientNamed('Drifted')).toEqual([])
+  })
+
+  it('capture disabled on one table fails the check; enabling it again lets the next write through', async () => {
+    await disableCapture(f.db.pool, 'public.items')
     try {
-      const client = await as(() => Client.create({ name: 'hooked' }))
+      const app = attached(options)
+      await expect(checkSequelizeCapture(app.sequelize)).rejects.toThrow(/Item \("public"\."items"\): capture is not enabled/)
+      await expect(as(() => app.models.Client.create({ name: 'Not yet' }))).rejects.toBeInstanceOf(AuditConfigurationError)
+      expect(await clientNamed('Not yet')).toEqual([])
+      await enableSequelizeCapture(f.sequelize, options)
       const since = await f.watermark()
-      await as(() => client.update({ name: 'renamed' }))
-      await as(() => Client.update({ name: 'bulk renamed' }, { where: { id: client.id }, individualHooks: true }))
-      expect(userHookCalls).toEqual(['beforeUpdate', 'afterUpdate', 'beforeUpdate', 'afterUpdate'])
-      const entries = await f.entriesSince(since)
-      expect(entries.map((e) => [e.action, e.changes])).toEqual([
-        ['updated', { name: { old: 'hooked', new: 'RENAMED' } }],
-        ['updated', { name: { old: 'RENAMED', new: 'BULK RENAMED' } }],
-      ])
+      await as(() => app.models.Client.create({ name: 'Now' }))
+      expect((await f.entriesSince(since)).map((e) => [e.action, e.resource_name])).toEqual([['created', 'Now']])
     } finally {
-      Client.removeHook('beforeUpdate', 'app-upper')
-      Client.removeHook('afterUpdate', 'app-after')
+      await enableSequelizeCapture(f.sequelize, options)
     }
+  })
+
+  it('a model defined after attach is checked too, before the next write', async () => {
+    await f.db.query(`CREATE TABLE notes (id serial PRIMARY KEY, body text)`)
+    const app = attached(options)
+    await as(() => app.models.Client.create({ name: 'Before Note' }))
+    app.sequelize.define('Note', { body: DataTypes.TEXT }, { tableName: 'notes', timestamps: false })
+    await expect(as(() => app.models.Client.create({ name: 'After Note' }))).rejects.toThrow(/Note \("public"\."notes"\): capture is not enabled/)
+    expect(await clientNamed('After Note')).toEqual([])
   })
 })
 
 describe('requireContext', () => {
-  it('rejects instance, bulk and upsert writes without context before anything is written', async () => {
-    const strictSequelize = openSequelize(f.db.url, { pool: { max: 2 } })
-    const strict = defineModels(strictSequelize)
-    attachAuditHooks(strictSequelize, { requireContext: true })
-    try {
-      const client = await as(() => strict.Client.create({ name: 'Strict' }))
-      const since = await f.watermark()
-      await expect(strict.Client.create({ name: 'Strict 2' })).rejects.toBeInstanceOf(MissingAuditContextError)
+  it('rejects model writes and raw writes without context before anything is sent; reads pass', async () => {
+    const strict = attached({ ...options, requireContext: true })
+    const client = await as(() => strict.models.Client.create({ name: 'Strict' }))
+    const since = await f.watermark()
+    const sent = await statementsOf(strict, async () => {
+      await expect(strict.models.Client.create({ name: 'Strict 2' })).rejects.toBeInstanceOf(MissingAuditContextError)
       await expect(client.update({ name: 'Strict 3' })).rejects.toBeInstanceOf(MissingAuditContextError)
-      await expect(strict.Client.update({ name: 'Strict 4' }, { where: { id: client.id } })).rejects.toBeInstanceOf(
+      await expect(strict.models.Client.update({ name: 'Strict 4' }, { where: { id: client.id } })).rejects.toBeInstanceOf(MissingAuditContextError)
+      await expect(strict.models.Client.destroy({ where: { id: client.id } })).rejects.toBeInstanceOf(MissingAuditContextError)
+      await expect(strict.models.Coupon.upsert({ code: 'STRICT', percent: 1 })).rejects.toBeInstanceOf(MissingAuditContextError)
+      await expect(strict.sequelize.query(`UPDATE clients SET name = 'Strict raw' WHERE id = $1`, { bind: [client.id] })).rejects.toBeInstanceOf(
         MissingAuditContextError,
       )
-      await expect(strict.Client.destroy({ where: { id: client.id } })).rejects.toBeInstanceOf(MissingAuditContextError)
-      await expect(strict.Setting.upsert({ key: 'strict', value: 1 })).rejects.toBeInstanceOf(MissingAuditContextError)
-      const transaction = await strictSequelize.transaction()
-      await expect(strict.Client.update({ name: 'Strict 5' }, { where: { id: client.id }, transaction })).rejects.toBeInstanceOf(
+      await expect(strict.sequelize.query({ query: `DELETE FROM clients WHERE id = ?`, values: [client.id] })).rejects.toBeInstanceOf(
         MissingAuditContextError,
       )
-      await transaction.rollback()
-      expect(await f.entriesSince(since)).toEqual([])
-      expect(await f.db.query(`SELECT name FROM clients WHERE id = $1`, [client.id])).toEqual([{ name: 'Strict' }])
-      expect(await f.db.query(`SELECT key FROM settings WHERE key = 'strict'`)).toEqual([])
-    } finally {
-      await strictSequelize.close()
-    }
-  })
-})
-
-describe('preparedStatements: false', () => {
-  it('writes the entries through sequelize.query, logged like every other statement', async () => {
-    const logged: string[] = []
-    const sequelize = openSequelize(f.db.url, { pool: { max: 2 }, logging: (sql) => logged.push(sql) })
-    const { Client } = defineModels(sequelize)
-    attachAuditHooks(sequelize, { preparedStatements: false })
-    try {
-      const since = await f.watermark()
-      const client = await as(() => Client.create({ name: 'Unprepared' }))
-      expect((await f.entriesSince(since)).map((e) => [e.action, e.resource_id])).toEqual([['created', String(client.id)]])
-      expect(logged.filter((sql) => sql.includes('INSERT INTO audit_trail.activity_log'))).toHaveLength(1)
-    } finally {
-      await sequelize.close()
-    }
+    })
+    expect(sent).toEqual([])
+    const [row] = await strict.sequelize.query<{ name: string }>(`SELECT name FROM clients WHERE id = $1`, { bind: [client.id], type: QueryTypes.SELECT })
+    expect(row).toEqual({ name: 'Strict' })
+    expect(await f.entriesSince(since)).toEqual([])
   })
 })
 
 describe('detach', () => {
-  it('stops recording and restores the model methods', async () => {
-    const sequelize = openSequelize(f.db.url, { pool: { max: 2 } })
-    const { Client } = defineModels(sequelize)
-    const originalSave = Client.prototype.save
-    const detach = attachAuditHooks(sequelize)
-    expect(Client.prototype.save).not.toBe(originalSave)
+  it('wraps only the instance (never the shared prototype) and restores it; statements are sent untagged again', async () => {
+    const app = openClient(f.db.url, { pool: { max: 2 } })
+    opened.push(app)
+    const shared = Sequelize.prototype.query
+    const detach = attachAuditHooks(app.sequelize, options)
+    expect(Object.prototype.hasOwnProperty.call(app.sequelize, 'query')).toBe(true)
+    expect(Sequelize.prototype.query).toBe(shared)
     detach()
-    try {
-      expect(Client.prototype.save).toBe(originalSave)
-      const since = await f.watermark()
-      await Client.create({ name: 'Detached' })
-      expect(await f.entriesSince(since)).toEqual([])
-    } finally {
-      await sequelize.close()
-    }
+    expect(app.sequelize.query).toBe(Sequelize.prototype.query)
+    const since = await f.watermark()
+    const sent = await statementsOf(app, () => as(() => app.models.Client.create({ name: 'Detached' })))
+    expect(sent).toHaveLength(1)
+    expect(sent[0]).not.toContain('audit_trail')
+    expect((await f.entriesSince(since)).map((e) => [e.actor_type, e.source])).toEqual([['database', 'trigger']])
   })
 })

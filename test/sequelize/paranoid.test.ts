@@ -12,28 +12,26 @@ afterAll(async () => {
 
 const as = <T>(fn: () => Promise<T>) => runWithAuditContext({ actor: { id: 'u-paranoid' } }, fn)
 
+async function deletedAt(id: string): Promise<Date | null> {
+  const [row] = await f.db.query<{ deleted_at: Date | null }>(`SELECT deleted_at FROM coupons WHERE id = $1`, [id])
+  return row!.deleted_at
+}
+const date = (value: Date) => ({ $date: value.toISOString() })
+
+// The database sees a soft delete and a restore as UPDATEs of deleted_at, and records them so.
 describe('paranoid model (Coupon, deleted_at)', () => {
-  it('instance destroy is a soft delete recorded as deleted, restore as restored', async () => {
+  it('instance destroy and restore are recorded as updates of deleted_at', async () => {
     const coupon = await as(() => f.models.Coupon.create({ code: 'SUMMER', percent: 10 }))
     const since = await f.watermark()
     await as(() => coupon.destroy())
-    const [row] = await f.db.query<{ deleted_at: Date | null }>(`SELECT deleted_at FROM coupons WHERE id = $1`, [coupon.id])
-    expect(row!.deleted_at).toBeInstanceOf(Date)
+    const stamp = await deletedAt(coupon.id)
+    expect(stamp).toBeInstanceOf(Date)
     await as(() => coupon.restore())
+    expect(await deletedAt(coupon.id)).toBeNull()
     const entries = await f.entriesSince(since)
-    expect(entries.map((e) => [e.action, e.resource_id, e.resource_name, e.changes])).toEqual([
-      [
-        'deleted',
-        coupon.id,
-        'SUMMER',
-        {
-          id: { old: coupon.id, new: null },
-          code: { old: 'SUMMER', new: null },
-          percent: { old: 10, new: null },
-          deleted_at: { old: null, new: null },
-        },
-      ],
-      ['restored', coupon.id, 'SUMMER', { deleted_at: { old: { $date: row!.deleted_at!.toISOString() }, new: null } }],
+    expect(entries.map((e) => [e.action, e.actor_id, e.resource_id, e.resource_name, e.changes])).toEqual([
+      ['updated', 'u-paranoid', coupon.id, 'SUMMER', { deleted_at: { old: null, new: date(stamp!) } }],
+      ['updated', 'u-paranoid', coupon.id, 'SUMMER', { deleted_at: { old: date(stamp!), new: null } }],
     ])
   })
 
@@ -50,21 +48,18 @@ describe('paranoid model (Coupon, deleted_at)', () => {
     const codes = ['M-A', 'M-B', 'M-C']
     expect(await as(() => f.models.Coupon.destroy({ where: { code: codes } }))).toBe(2)
     const deleted = await f.entriesSince(since)
-    expect(deleted.map((e) => [e.action, e.resource_id]).sort()).toEqual([
-      ['deleted', b!.id],
-      ['deleted', c!.id],
-    ].sort())
+    const stamps = new Map(await Promise.all([b!, c!].map(async (coupon) => [coupon.id, await deletedAt(coupon.id)] as const)))
+    expect(deleted.map((e) => [e.action, e.resource_id, e.changes]).sort()).toEqual(
+      [b!, c!].map((coupon) => ['updated', coupon.id, { deleted_at: { old: null, new: date(stamps.get(coupon.id)!) } }]).sort(),
+    )
 
     const mid = await f.watermark()
+    const before = new Map(await Promise.all([a!, b!, c!].map(async (coupon) => [coupon.id, await deletedAt(coupon.id)] as const)))
     await as(() => f.models.Coupon.restore({ where: { code: codes } }))
     const restored = await f.entriesSince(mid)
-    expect(restored.map((e) => [e.action, e.resource_id, Object.keys(e.changes)]).sort()).toEqual(
-      [a!, b!, c!].map((coupon) => ['restored', coupon.id, ['deleted_at']]).sort(),
+    expect(restored.map((e) => [e.action, e.actor_id, e.resource_id, e.changes]).sort()).toEqual(
+      [a!, b!, c!].map((coupon) => ['updated', 'u-paranoid', coupon.id, { deleted_at: { old: date(before.get(coupon.id)!), new: null } }]).sort(),
     )
-    for (const entry of restored) {
-      expect(entry.changes.deleted_at.new).toBeNull()
-      expect(entry.changes.deleted_at.old.$date).toMatch(/^\d{4}-/)
-    }
   })
 
   it('destroy with force is a hard delete recorded as deleted', async () => {
@@ -73,19 +68,18 @@ describe('paranoid model (Coupon, deleted_at)', () => {
     await as(() => coupon.destroy({ force: true }))
     expect(await f.db.query(`SELECT id FROM coupons WHERE id = $1`, [coupon.id])).toEqual([])
     const entries = await f.entriesSince(since)
-    expect(entries.map((e) => [e.action, e.resource_id, e.changes.code])).toEqual([
-      ['deleted', coupon.id, { old: 'GONE', new: null }],
-    ])
-  })
-
-  it('restore with individualHooks records each restored row once', async () => {
-    const coupon = await as(() => f.models.Coupon.create({ code: 'IND', percent: 7 }))
-    await as(() => coupon.destroy())
-    const since = await f.watermark()
-    await as(() => f.models.Coupon.restore({ where: { code: 'IND' }, individualHooks: true }))
-    const entries = await f.entriesSince(since)
-    expect(entries.map((e) => [e.action, e.resource_id, Object.keys(e.changes)])).toEqual([
-      ['restored', coupon.id, ['deleted_at']],
+    expect(entries.map((e) => [e.action, e.actor_id, e.resource_id, e.changes])).toEqual([
+      [
+        'deleted',
+        'u-paranoid',
+        coupon.id,
+        {
+          id: { old: coupon.id, new: null },
+          code: { old: 'GONE', new: null },
+          percent: { old: 5, new: null },
+          deleted_at: { old: null, new: null },
+        },
+      ],
     ])
   })
 })

@@ -1,26 +1,44 @@
 import type { Transaction } from 'sequelize'
 import { attachAuditHooks } from '@audit-trail/sequelize'
 import type { BehaviourDriver, ClientInput, ItemInput, OrmSession } from '../behaviour/driver.js'
-import { defineModels, openSequelize, type Models } from './sequelize-models.js'
+import { defineModels, openSequelize, setUpCapture, type Models } from './sequelize-models.js'
 
 /** The shared behaviour suite's driver for Sequelize 6, through the models' normal API. */
 export const sequelizeDriver: BehaviourDriver = {
   name: 'sequelize',
-  async open({ url, options, poolSize }) {
+  articleTables: { article: 'Articles', tag: 'Tags', link: 'ArticleTags' },
+  // The through table's primary key is ("ArticleId", "TagId"): the source model's key first.
+  linkResourceId: (articleId, tagId) => JSON.stringify([String(articleId), String(tagId)]),
+  async open({ url, options, poolSize, audited = true }) {
     const sequelize = openSequelize(url, { pool: { max: poolSize ?? 5 } })
     const models = defineModels(sequelize)
-    attachAuditHooks(sequelize, options)
-    const session = (transaction?: Transaction): OrmSession => sessionOf(models, transaction, (fn) =>
-      sequelize.transaction((t) => fn(session(t))),
-    )
+    try {
+      await setUpCapture(sequelize, models, options)
+      if (audited) attachAuditHooks(sequelize, options)
+    } catch (error) {
+      await sequelize.close()
+      throw error
+    }
+    const session = (transaction?: Transaction): OrmSession =>
+      sessionOf(models, transaction, {
+        openTransaction: (fn) => sequelize.transaction((t) => fn(session(t))),
+        managed: (fn) => sequelize.transaction(fn),
+        raw: async (sql, params) => {
+          await sequelize.query(sql, { ...(params ? { bind: params } : {}), transaction })
+        },
+      })
     return { session: session(), close: () => sequelize.close() }
   },
 }
 
 function sessionOf(
-  { Client, Item, Setting, ItemTranslation }: Models,
+  { Client, Item, Setting, ItemTranslation, Article, Tag }: Models,
   transaction: Transaction | undefined,
-  openTransaction: <T>(fn: (tx: OrmSession) => Promise<T>) => Promise<T>,
+  through: {
+    openTransaction: <T>(fn: (tx: OrmSession) => Promise<T>) => Promise<T>
+    managed: <T>(fn: (transaction: Transaction) => Promise<T>) => Promise<T>
+    raw: (sql: string, params?: unknown[]) => Promise<void>
+  },
 ): OrmSession {
   const t = { transaction }
   const found = <T>(row: T | null, what: string): T => {
@@ -67,9 +85,29 @@ function sessionOf(
       await found(await ItemTranslation.findOne({ where: { itemId, locale }, ...t }), 'translation').update({ title }, t)
     },
     async createClientWithItems(client, items) {
-      const created = await Client.create({ ...client, items: items.map(item) }, { include: [{ association: 'items' }], ...t })
+      const create = (transaction: Transaction) =>
+        Client.create({ ...client, items: items.map(item) }, { include: [{ association: 'items' }], transaction })
+      // Sequelize sends an include-create as separate autocommit INSERTs; an app that wants it
+      // atomic wraps it in a transaction, as here (the plugin opens none of its own).
+      const created = transaction ? await create(transaction) : await through.managed(create)
       return created.id
     },
-    transaction: (fn) => openTransaction(fn),
+    transaction: (fn) => through.openTransaction(fn),
+    rawExecute: (sql, params) => through.raw(sql, params),
+    async createArticle(title) {
+      return (await Article.create({ title }, t)).id
+    },
+    async createTag(name) {
+      return (await Tag.create({ name }, t)).id
+    },
+    async tagArticle(articleId, tagId) {
+      await found(await Article.findByPk(articleId, t), 'article').addTag(tagId, t)
+    },
+    async untagArticle(articleId, tagId) {
+      await found(await Article.findByPk(articleId, t), 'article').removeTag(tagId, t)
+    },
+    async deleteArticle(id) {
+      await found(await Article.findByPk(id, t), 'article').destroy(t)
+    },
   }
 }

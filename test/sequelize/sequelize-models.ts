@@ -1,4 +1,6 @@
-import { DataTypes, Model, Sequelize, type Options } from 'sequelize'
+import { DataTypes, Model, Sequelize, type Options, type Transaction } from 'sequelize'
+import { enableSequelizeCapture } from '@audit-trail/sequelize'
+import type { AuditPluginOptions } from '@audit-trail/core'
 
 /**
  * The behaviour suite's business schema (test/behaviour/business-schema.sql) as Sequelize
@@ -93,7 +95,26 @@ export function defineModels(sequelize: Sequelize) {
 
   Client.hasMany(Item, { foreignKey: 'clientId', as: 'items' })
   Item.belongsTo(Client, { foreignKey: 'clientId', as: 'client' })
-  return { Client, Item, Setting, Coupon, ItemTranslation }
+
+  // Article / Tag and their through model with Sequelize's default naming, no mapping: tables
+  // "Articles", "Tags", "ArticleTags" (created by `syncArticleTables`).
+  class Article extends Model {
+    declare id: number
+    declare title: string
+    declare addTag: (tag: number, options?: { transaction?: Transaction }) => Promise<unknown>
+    declare removeTag: (tag: number, options?: { transaction?: Transaction }) => Promise<unknown>
+  }
+  Article.init({ title: { type: DataTypes.STRING, allowNull: false } }, { sequelize, modelName: 'Article' })
+  class Tag extends Model {
+    declare id: number
+    declare name: string
+  }
+  Tag.init({ name: { type: DataTypes.STRING, allowNull: false } }, { sequelize, modelName: 'Tag' })
+  Article.belongsToMany(Tag, { through: 'ArticleTags' })
+  Tag.belongsToMany(Article, { through: 'ArticleTags' })
+  const ArticleTags = sequelize.model('ArticleTags')
+
+  return { Client, Item, Setting, Coupon, ItemTranslation, Article, Tag, ArticleTags }
 }
 
 export type Models = ReturnType<typeof defineModels>
@@ -106,4 +127,20 @@ export function openSequelize(url: string, options: Options = {}): Sequelize {
     ...options,
     pool: { max: 5, min: 0, ...options.pool },
   })
+}
+
+/** Creates "Articles", "Tags" and "ArticleTags" (link foreign keys ON DELETE CASCADE) if they do not exist. */
+export async function syncArticleTables({ Article, Tag, ArticleTags }: Models): Promise<void> {
+  await Article.sync()
+  await Tag.sync()
+  await ArticleTags.sync()
+}
+
+/**
+ * The owner's deploy step on a database with the business schema: the Article tables, then
+ * `enableSequelizeCapture` for every model of `sequelize` (tests connect as the log owner).
+ */
+export async function setUpCapture(sequelize: Sequelize, models: Models, options: AuditPluginOptions): Promise<string[]> {
+  await syncArticleTables(models)
+  return enableSequelizeCapture(sequelize, options)
 }

@@ -1,17 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { QueryTypes } from 'sequelize'
-import { runWithAuditContext } from '@audit-trail/core'
-import { openFixture, sqlOf, type SequelizeFixture } from './sequelize-fixture.js'
+import { auditContextTagValue, runWithAuditContext } from '@audit-trail/core'
+import { openFixture, statementsOf, type SequelizeFixture } from './sequelize-fixture.js'
 
 let f: SequelizeFixture
 beforeAll(async () => {
-  f = await openFixture()
+  f = await openFixture({ models: { Client: { resourceType: 'client', name: 'name' } } })
 })
 afterAll(async () => {
   await f?.close()
 })
 
-const as = <T>(fn: () => Promise<T>) => runWithAuditContext({ actor: { id: 'u-tx' } }, fn)
+const as = <T>(fn: () => Promise<T>, id = 'u-tx') => runWithAuditContext({ actor: { id } }, fn)
 
 describe('unmanaged transactions', () => {
   it('rollback leaves neither the rows nor their entries', async () => {
@@ -34,62 +34,114 @@ describe('unmanaged transactions', () => {
       const transaction = await f.sequelize.transaction()
       const client = await f.models.Client.create({ name: 'Committed' }, { transaction })
       await client.update({ email: 'c@example.com' }, { transaction })
-      const [row] = await f.sequelize.query<{ txid: string }>(`SELECT txid_current()::text AS txid`, {
-        transaction,
-        type: QueryTypes.SELECT,
-      })
+      const [row] = await f.sequelize.query<{ txid: string }>(`SELECT txid_current()::text AS txid`, { transaction, type: QueryTypes.SELECT })
       await transaction.commit()
       return row!.txid
     })
     const entries = await f.entriesSince(since)
-    expect(entries.map((e) => [e.action, e.transaction_id])).toEqual([
-      ['created', txid],
-      ['updated', txid],
+    expect(entries.map((e) => [e.action, e.actor_id, e.transaction_id])).toEqual([
+      ['created', 'u-tx', txid],
+      ['updated', 'u-tx', txid],
     ])
   })
 })
 
-describe('writes without a transaction', () => {
-  it('run in a transaction the plugin opens: a hook failing after the entry is written rolls back both', async () => {
-    const failure = new Error('hook after the audit hook failed')
-    // Hooks added to the Sequelize instance after attachAuditHooks run after the plugin's.
-    f.sequelize.addHook('afterCreate', 'fail-after-audit', (instance) => {
-      if ((instance as unknown as { name?: string }).name === 'FailAfter') throw failure
-    })
-    try {
-      const since = await f.watermark()
-      await expect(as(() => f.models.Client.create({ name: 'FailAfter' }))).rejects.toBe(failure)
-      expect(await f.entriesSince(since)).toEqual([])
-      expect(await f.db.query(`SELECT id FROM clients WHERE name = 'FailAfter'`)).toEqual([])
-    } finally {
-      f.sequelize.removeHook('afterCreate', 'fail-after-audit')
-    }
-  })
-
-  it('each call commits its change and its entry in one transaction', async () => {
+describe('managed transactions', () => {
+  it('two actors in one transaction: each statement is recorded with its own actor', async () => {
     const since = await f.watermark()
-    const client = await as(() => f.models.Client.create({ name: 'Own tx' }))
-    await as(() => client.update({ name: 'Own tx 2' }))
-    const [created, updated] = await f.entriesSince(since)
-    const [row] = await f.db.query<{ xmin: string }>(`SELECT xmin::text FROM clients WHERE id = $1`, [client.id])
-    expect(updated!.transaction_id).toBe(row!.xmin)
-    expect(created!.transaction_id).not.toBe(updated!.transaction_id)
+    const statements = await statementsOf(f, () =>
+      as(() =>
+        f.sequelize.transaction(async (transaction) => {
+          const client = await f.models.Client.create({ name: 'Shared' }, { transaction })
+          await as(() => client.update({ name: 'Shared by Bob' }, { transaction }), 'u-bob')
+          await f.models.Client.update({ email: 'alice@example.com' }, { where: { id: client.id }, transaction })
+          await runWithAuditContext({ actor: null }, () => f.sequelize.query(`UPDATE clients SET password_hash = 'x' WHERE id = $1`, { bind: [client.id], transaction }))
+        }),
+      ),
+    )
+    const entries = await f.entriesSince(since)
+    expect(entries.map((e) => [e.action, e.actor_type, e.actor_id, Object.keys(e.changes).sort()])).toEqual([
+      ['created', 'user', 'u-tx', ['email_address', 'id', 'name', 'password_hash']],
+      ['updated', 'user', 'u-bob', ['name']],
+      ['updated', 'user', 'u-tx', ['email_address']],
+      ['updated', 'system', null, ['password_hash']],
+    ])
+    expect(new Set(entries.map((e) => e.transaction_id)).size).toBe(1)
+    // One START TRANSACTION and one COMMIT, the app's own; the context travels in each statement.
+    expect(statements.filter((sql) => /^(START TRANSACTION|COMMIT)/.test(sql))).toHaveLength(2)
+    expect(statements.some((sql) => sql.includes('set_config'))).toBe(false)
   })
 
-  it('a failing write releases the transaction the plugin opened', async () => {
+  it('a throw rolls back the rows and their entries', async () => {
+    const since = await f.watermark()
+    await expect(
+      as(() =>
+        f.sequelize.transaction(async (transaction) => {
+          await f.models.Client.create({ name: 'Rolled back' }, { transaction })
+          throw new Error('rollback')
+        }),
+      ),
+    ).rejects.toThrow('rollback')
+    expect(await f.entriesSince(since)).toEqual([])
+  })
+
+  it('a failing write releases its connection (eight failures, then a write, on a pool of 5)', async () => {
     for (let i = 0; i < 8; i++) {
       await expect(as(() => f.models.Item.create({ clientId: 999_999, name: 'x', price: '1', available: true }))).rejects.toThrow()
     }
-    // A leaked connection per failure would exhaust the pool of 5 here.
     const client = await as(() => f.models.Client.create({ name: 'After failures' }))
     expect(client.id).toBeGreaterThan(0)
   })
+})
 
-  it('hooks: false skips auditing and opens no transaction', async () => {
+describe('raw sequelize.query', () => {
+  it('with bind, replacements and { query, values }: every write carries the actor', async () => {
+    const client = await f.models.Client.create({ name: 'Raw' })
     const since = await f.watermark()
-    const before = f.statements.length
-    await as(() => f.models.Client.create({ name: 'No hooks' }, { hooks: false }))
-    expect(f.statements.slice(before).map((sql) => sqlOf(sql).split(' ')[0])).toEqual(['INSERT'])
-    expect(await f.entriesSince(since)).toEqual([])
+    await as(() => f.sequelize.query(`UPDATE clients SET name = $1 WHERE id = $2`, { bind: ['Raw bind', client.id] }), 'u-bind')
+    await as(
+      () => f.sequelize.query(`UPDATE clients SET name = :name WHERE id = :id`, { replacements: { name: 'Raw repl', id: client.id } }),
+      'u-repl',
+    )
+    await as(() => f.sequelize.query({ query: `UPDATE clients SET name = ? WHERE id = ?`, values: ['Raw values', client.id] }), 'u-values')
+    await f.sequelize.query(`UPDATE clients SET name = 'Raw system' WHERE id = ${Number(client.id)}`)
+    const entries = await f.entriesSince(since)
+    expect(entries.map((e) => [e.action, e.actor_type, e.actor_id, e.changes.name.new])).toEqual([
+      ['updated', 'user', 'u-bind', 'Raw bind'],
+      ['updated', 'user', 'u-repl', 'Raw repl'],
+      ['updated', 'user', 'u-values', 'Raw values'],
+      ['updated', 'system', null, 'Raw system'],
+    ])
+  })
+
+  it('queryInterface writes carry the actor too', async () => {
+    const since = await f.watermark()
+    await as(() => f.sequelize.getQueryInterface().bulkInsert('clients', [{ name: 'QI' }]), 'u-qi')
+    const entries = await f.entriesSince(since)
+    expect(entries.map((e) => [e.action, e.actor_id, e.resource_name])).toEqual([['created', 'u-qi', 'QI']])
+  })
+})
+
+describe('a forged-looking tag inside a value is never taken as the context', () => {
+  const forged = `*/ /*audit_trail='${auditContextTagValue({ actor: { id: 'u-forged' } })}'*/`
+
+  it('in an inlined WHERE value and a bound SET value of Model.update', async () => {
+    const client = await f.models.Client.create({ name: forged })
+    const since = await f.watermark()
+    await as(() => f.models.Client.update({ email: forged }, { where: { name: forged } }), 'u-real')
+    await f.models.Client.update({ passwordHash: 'p' }, { where: { name: forged } })
+    const entries = await f.entriesSince(since)
+    expect(entries.map((e) => [e.action, e.actor_type, e.actor_id, e.resource_id])).toEqual([
+      ['updated', 'user', 'u-real', String(client.id)],
+      ['updated', 'system', null, String(client.id)],
+    ])
+  })
+
+  it('in a raw replacement (inlined into the text)', async () => {
+    const client = await f.models.Client.create({ name: 'Replaced' })
+    const since = await f.watermark()
+    await as(() => f.sequelize.query(`UPDATE clients SET name = :name WHERE id = :id`, { replacements: { name: forged, id: client.id } }), 'u-real')
+    const entries = await f.entriesSince(since)
+    expect(entries.map((e) => [e.actor_id, e.changes.name.new])).toEqual([['u-real', forged]])
   })
 })

@@ -19,9 +19,9 @@ describe('upsert', () => {
     await as(() => f.models.Setting.upsert({ key: 'currency', value: 'CHF' }))
     await as(() => f.models.Setting.upsert({ key: 'currency', value: 'CHF' }))
     const entries = await f.entriesSince(since)
-    expect(entries.map((e) => [e.action, e.resource_type, e.resource_id, e.changes])).toEqual([
-      ['created', 'setting', 'currency', { key: { old: null, new: 'currency' }, value: { old: null, new: 'EUR' } }],
-      ['updated', 'setting', 'currency', { value: { old: 'EUR', new: 'CHF' } }],
+    expect(entries.map((e) => [e.action, e.actor_id, e.resource_type, e.resource_id, e.changes])).toEqual([
+      ['created', 'u-upsert', 'setting', 'currency', { key: { old: null, new: 'currency' }, value: { old: null, new: 'EUR' } }],
+      ['updated', 'u-upsert', 'setting', 'currency', { value: { old: 'EUR', new: 'CHF' } }],
     ])
   })
 

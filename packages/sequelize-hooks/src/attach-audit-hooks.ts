@@ -1,55 +1,47 @@
-import { AuditRecorder, type AuditPluginOptions } from '@audit-trail/core'
-import type { ModelHooks } from 'sequelize/types/hooks'
-import type { Sequelize } from 'sequelize'
-import { AuditHooks } from './audit-hooks.js'
-import { CaptureHandoff } from './capture-handoff.js'
-import { ensureTransaction } from './ensure-transaction.js'
-import { handOffRawWrites } from './raw-query-handoff.js'
-import type { AnyModelStatic } from './sequelize-internals.js'
+import {
+  AuditConfigurationError,
+  assertStatementContext,
+  isWritingStatement,
+  planCapture,
+  tagStatement,
+  type AuditPluginOptions,
+} from '@audit-trail/core'
+import type { QueryOptions, Sequelize } from 'sequelize'
+import { CaptureCheck } from './capture-check.js'
+import { modelTables } from './model-tables.js'
+import type { QueryFunction } from './sequelize-executor.js'
 
-/** Options of `attachAuditHooks`: the options every audit-trail plugin takes, plus one for Sequelize. */
-export interface SequelizeAuditOptions extends AuditPluginOptions {
-  /** Send the entry INSERT as a named prepared statement on the transaction's connection (set false behind PgBouncer < 1.21 in transaction mode). Default: true. */
-  preparedStatements?: boolean
-}
+/** Options of `attachAuditHooks`: the options every audit-trail plugin takes (see `AuditPluginOptions`). */
+export type SequelizeAuditOptions = AuditPluginOptions
 
-/** Removes the hooks and method wrappers `attachAuditHooks` installed. */
+/** Removes what `attachAuditHooks` installed: statements are sent untagged and unchecked again. */
 export type DetachAuditHooks = () => void
 
-const HOOK_NAME = 'audit-trail'
-const captures = new WeakMap<Sequelize, CaptureHandoff>()
+/** What the plugin keeps per attached instance. */
+export interface Attachment {
+  /** `sequelize.query` as it was before the plugin wrapped it. */
+  readonly query: QueryFunction
+  readonly check: CaptureCheck
+}
 
-const HOOKS = [
-  'beforeCreate',
-  'afterCreate',
-  'beforeUpdate',
-  'afterUpdate',
-  'beforeDestroy',
-  'afterDestroy',
-  'beforeRestore',
-  'afterRestore',
-  'beforeBulkCreate',
-  'afterBulkCreate',
-  'beforeBulkUpdate',
-  'afterBulkUpdate',
-  'beforeBulkDestroy',
-  'afterBulkDestroy',
-  'beforeBulkRestore',
-  'afterBulkRestore',
-  'beforeUpsert',
-  'afterUpsert',
-] as const satisfies ReadonlyArray<keyof ModelHooks & keyof AuditHooks>
+type SqlArgument = string | { query: string; values?: unknown; bind?: unknown }
+
+const HOOK_NAME = 'audit-trail'
+const attachments = new WeakMap<Sequelize, Attachment>()
+
+/** The plugin's state for `sequelize`, when `attachAuditHooks` is attached to it. */
+export function attachmentOf(sequelize: Sequelize): Attachment | undefined {
+  return attachments.get(sequelize)
+}
 
 /**
- * Records every create, update, delete and restore made through `sequelize`'s models in
- * `audit_trail.activity_log`, in the same transaction as the change. Define the models first:
- * model names in `options` are checked against `sequelize.models`. Models defined later are
- * audited too.
- *
- * Tables with database capture enabled (`audit_trail.enable_capture`) are recorded by their
- * triggers instead: the plugin hands them the context inside the write's transaction, for model
- * writes and for raw `sequelize.query` writes made inside `runWithAuditContext`. The list of
- * captured tables is read on the first audited write; see `refreshCapturedTables`.
+ * Makes every statement `sequelize` sends carry the request context, so the capture triggers
+ * (`enableSequelizeCapture`) record each write with its actor: model calls, `queryInterface`
+ * and raw `sequelize.query`, in or out of transactions. Sends no statement of its own except
+ * the startup check, once, before the first write: every audited model's table must be captured
+ * with the options given here, or writes fail with `AuditConfigurationError`. With
+ * `requireContext`, a writing statement outside `runWithAuditContext` is rejected before it is
+ * sent. Define the models first: model names in `options` are checked against `sequelize.models`.
  *
  * @example
  * import { attachAuditHooks } from '@audit-trail/sequelize'
@@ -60,56 +52,66 @@ const HOOKS = [
  * @returns a function that detaches the plugin again (tests, hot reload).
  */
 export function attachAuditHooks(sequelize: Sequelize, options: SequelizeAuditOptions = {}): DetachAuditHooks {
-  const { preparedStatements = true, ...shared } = options
-  const recorder = new AuditRecorder(shared)
-  recorder.assertKnownModels(Object.keys(sequelize.models))
-  const capture = new CaptureHandoff()
-  captures.set(sequelize, capture)
-  const hooks = new AuditHooks(sequelize, recorder, preparedStatements, capture)
-  const unwrapQuery = handOffRawWrites({ sequelize, capture, logName: recorder.options.logName })
-
-  // Hooks added on the Sequelize instance run for every model, including models defined later,
-  // after the model's own hooks of the same type.
-  for (const type of HOOKS) {
-    sequelize.addHook(type, HOOK_NAME, hooks[type] as never)
-  }
-
-  const unwraps = new Map<AnyModelStatic, () => void>()
-  const wrap = (model: AnyModelStatic) => {
-    if (unwraps.has(model)) return
-    unwraps.set(
-      model,
-      ensureTransaction({
-        sequelize,
-        model,
-        isAudited: (called) => hooks.target(called) !== null,
-        beforeOpen: (called, method) => void recorder.context(called.name, method),
-        onInstanceCall: hooks.instanceCall,
-      }),
+  if (attachments.has(sequelize)) {
+    throw new AuditConfigurationError(
+      'audit-trail: attachAuditHooks was already called on this Sequelize instance; call the function it returned to detach it first.',
     )
   }
-  for (const model of Object.values(sequelize.models)) wrap(model)
-  sequelize.addHook('afterDefine', HOOK_NAME, (model) => wrap(model as AnyModelStatic))
+  planCapture(modelTables(sequelize), options) // unknown model names and options fail here, at startup
+  const { requireContext = false, logName } = options
+  const hadOwnQuery = Object.prototype.hasOwnProperty.call(sequelize, 'query')
+  const original = sequelize.query
+  const check = new CaptureCheck(sequelize, original, options)
+  let attached = true
+
+  async function auditedQuery(sql: SqlArgument, queryOptions?: QueryOptions): Promise<unknown> {
+    const text = typeof sql === 'string' ? sql : sql?.query
+    if (attached && typeof text === 'string') {
+      if (requireContext) assertStatementContext(text)
+      if (!check.passed && isWritingStatement(text)) await check.run(queryOptions?.transaction)
+      // The tag goes on before Sequelize injects replacements or numbers bind parameters: both
+      // only touch `:name`, `?` and `$n` tokens, none of which a base64url tag contains, and
+      // inlined values land before it, so the statement still ends with the tag.
+      const tagged = tagStatement(text, { logName })
+      sql = typeof sql === 'string' ? tagged : { ...sql, query: tagged }
+    }
+    return original.call(sequelize, sql as string, queryOptions)
+  }
+
+  // Sequelize 6 has no public hook that sees a statement's SQL (`beforeQuery` runs before it
+  // exists, and `options.comment` does not exist), so the plugin replaces THIS instance's
+  // `query`: every model method, queryInterface call and transaction statement of the instance
+  // goes through `this.sequelize.query` (checked on 6.37). The shared prototypes stay untouched.
+  sequelize.query = auditedQuery as QueryFunction
+  // A model defined later (or a `belongsToMany` through model) must be captured too: check again.
+  sequelize.addHook('afterDefine', HOOK_NAME, () => check.invalidate())
+  attachments.set(sequelize, { query: original, check })
 
   return () => {
-    for (const type of HOOKS) sequelize.removeHook(type, HOOK_NAME)
+    if (!attached) return
+    attached = false
+    if (sequelize.query === (auditedQuery as QueryFunction)) {
+      if (hadOwnQuery) sequelize.query = original
+      else delete (sequelize as { query?: unknown }).query
+    }
     sequelize.removeHook('afterDefine', HOOK_NAME)
-    for (const unwrap of unwraps.values()) unwrap()
-    unwraps.clear()
-    unwrapQuery()
-    if (captures.get(sequelize) === capture) captures.delete(sequelize)
+    attachments.delete(sequelize)
   }
 }
 
 /**
- * Makes the plugin read the list of captured tables again, on the next audited write (inside
- * that write's transaction, as the first read). Call it after `enable_capture` /
- * `disable_capture` on a running app; a restart does the same. Sends no query itself.
+ * Runs the startup check of `attachAuditHooks` now, unless it has passed already: every audited
+ * model's table is captured with the options the code gives. Call it once after defining models
+ * to fail at boot instead of on the first write; otherwise the first write runs it.
  *
  * @example
- * await pool.query(`SELECT audit_trail.enable_capture('public.items', resource_type => 'item')`)
- * refreshCapturedTables(sequelize)
+ * attachAuditHooks(sequelize, options)
+ * await checkSequelizeCapture(sequelize) // AuditConfigurationError naming each table and option that differs
  */
-export function refreshCapturedTables(sequelize: Sequelize): void {
-  captures.get(sequelize)?.refresh()
+export async function checkSequelizeCapture(sequelize: Sequelize): Promise<void> {
+  const attachment = attachments.get(sequelize)
+  if (!attachment) {
+    throw new AuditConfigurationError('audit-trail: checkSequelizeCapture(sequelize) needs attachAuditHooks(sequelize, options) first.')
+  }
+  await attachment.check.run(null)
 }

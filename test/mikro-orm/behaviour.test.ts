@@ -1,4 +1,4 @@
 import { defineBehaviourSuite } from '../behaviour/behaviour-suite.js'
-import { mikroOrmDriver } from './mikro-orm-driver.js'
+import { mikroOrm7Driver } from './mikro-orm-7.js'
 
-defineBehaviourSuite(mikroOrmDriver)
+defineBehaviourSuite(mikroOrm7Driver)

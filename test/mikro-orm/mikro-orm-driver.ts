@@ -1,27 +1,56 @@
-import { MikroORM, type EntityManager } from '@mikro-orm/postgresql'
+import type { EntityManager, MikroORM, Options } from '@mikro-orm/postgresql'
 import type { AuditPluginOptions } from '@audit-trail/core'
-import { AuditSubscriber, type MikroOrmAuditOptions } from '@audit-trail/mikro-orm'
+import { enableMikroOrmCapture, withAuditTrail } from '@audit-trail/mikro-orm'
 import type { BehaviourDriver, ClientInput, ItemInput, OpenedOrm, OrmSession } from '../behaviour/driver.js'
-import { Client, Item, ItemTranslation, Setting, entities, type IItem } from './entities.js'
+import { ARTICLE_SCHEMA_SQL, defineEntities, type EntityBuilders, type IArticle, type IItem } from './entities.js'
 
-/** Opens MikroORM on `url` (schema already there) with the audit subscriber registered. */
-export async function openMikroOrm(args: {
-  url: string
-  options: MikroOrmAuditOptions
-  poolSize?: number
-}): Promise<{ orm: MikroORM; subscriber: AuditSubscriber }> {
-  const subscriber = new AuditSubscriber(args.options)
-  const orm = await MikroORM.init({
-    clientUrl: args.url,
-    entities,
-    subscribers: [subscriber],
-    extensions: [subscriber],
-    pool: { max: args.poolSize ?? 5 },
-    // The suite creates the schema; MikroORM must not check or change it.
+/**
+ * One MikroORM major: its `MikroORM` class (from `@mikro-orm/postgresql`) and entity builders
+ * (from `@mikro-orm/core`). Typed as MikroORM 7; MikroORM 6.6 has the same API for all the
+ * driver uses and is passed with a cast.
+ */
+export interface MikroOrmModules {
+  /** Shown in test names, e.g. 'mikro-orm 7'. */
+  readonly name: string
+  readonly MikroORM: typeof MikroORM
+  readonly builders: EntityBuilders
+}
+
+/** Everything the tests open MikroORM with, for one major. */
+export function mikroOrmSetup(modules: MikroOrmModules) {
+  const entities = defineEntities(modules.builders)
+  const baseConfig = (url: string, poolSize: number): Options => ({
+    clientUrl: url,
+    entities: entities.all,
+    pool: { min: 0, max: poolSize },
+    // The tests create the schema; MikroORM must not check or change it.
     ensureDatabase: false,
     allowGlobalContext: false,
   })
-  return { orm, subscriber }
+  return {
+    entities,
+    /** A plain MikroORM (no plugin), as the log owner uses for `enableMikroOrmCapture`. */
+    openPlain: (url: string, poolSize = 1, extra: Partial<Options> = {}) => modules.MikroORM.init({ ...baseConfig(url, poolSize), ...extra }),
+    /** MikroORM with the audit trail attached. */
+    openAudited: (url: string, options: AuditPluginOptions, poolSize = 5, extra: Partial<Options> = {}) =>
+      modules.MikroORM.init(withAuditTrail({ ...baseConfig(url, poolSize), ...extra }, options)),
+    /** Creates the Article / Tag tables if missing and enables capture as the owner. */
+    async prepare(url: string, options: AuditPluginOptions): Promise<string[]> {
+      const owner = await modules.MikroORM.init(baseConfig(url, 1))
+      try {
+        await owner.em.getConnection().execute(ARTICLE_SCHEMA_SQL)
+        return await enableMikroOrmCapture(owner, options)
+      } finally {
+        await owner.close(true)
+      }
+    },
+  }
+}
+
+/** `$1`, `$2` ... → MikroORM's `?` placeholders, parameters in their order of use. */
+export function questionMarks(sql: string, params: readonly unknown[] = []): { sql: string; params: unknown[] } {
+  const ordered: unknown[] = []
+  return { sql: sql.replace(/\$(\d+)/g, (_, n: string) => (ordered.push(params[Number(n) - 1]), '?')), params: ordered }
 }
 
 function itemData(data: Partial<ItemInput>): Record<string, unknown> {
@@ -38,13 +67,15 @@ function itemData(data: Partial<ItemInput>): Record<string, unknown> {
  * Each session method forks the EntityManager, as a request handler would; inside
  * `transaction(fn)` every method uses the transaction's own fork.
  */
-function session(fork: () => EntityManager, inTransaction: boolean): OrmSession {
+function session(entities: ReturnType<typeof defineEntities>, fork: () => EntityManager, inTransaction: boolean): OrmSession {
+  const { Client, Item, Setting, ItemTranslation, Article, Tag } = entities
   const run = async <T>(fn: (em: EntityManager) => Promise<T>): Promise<T> => {
     const em = fork()
     const result = await fn(em)
     if (inTransaction) await em.flush()
     return result
   }
+  const articleWithTags = (em: EntityManager, id: number) => em.findOneOrFail(Article, id, { populate: ['tags'] }) as Promise<IArticle>
   return {
     createClient: (data: ClientInput) =>
       run(async (em) => {
@@ -113,17 +144,59 @@ function session(fork: () => EntityManager, inTransaction: boolean): OrmSession 
         await em.flush()
         return created.id
       }),
-    transaction: (fn) => fork().transactional((tx) => fn(session(() => tx, true))),
+    transaction: (fn) => fork().transactional((tx) => fn(session(entities, () => tx, true))),
+    // The connection's execute rather than em.execute: em.execute wraps every error, requireContext's
+    // MissingAuditContextError included, in MikroORM's DriverException (mikro-orm.test.ts covers it).
+    rawExecute: (sql, params) =>
+      run(async (em) => {
+        const query = questionMarks(sql, params)
+        await em.getConnection().execute(query.sql, query.params, 'run', em.getTransactionContext())
+      }),
+    createArticle: (title) =>
+      run(async (em) => {
+        const article = em.create(Article, { title })
+        await em.flush()
+        return article.id
+      }),
+    createTag: (name) =>
+      run(async (em) => {
+        const tag = em.create(Tag, { name })
+        await em.flush()
+        return tag.id
+      }),
+    tagArticle: (articleId, tagId) =>
+      run(async (em) => {
+        ;(await articleWithTags(em, articleId)).tags.add(em.getReference(Tag, tagId))
+        await em.flush()
+      }),
+    untagArticle: (articleId, tagId) =>
+      run(async (em) => {
+        ;(await articleWithTags(em, articleId)).tags.remove(em.getReference(Tag, tagId))
+        await em.flush()
+      }),
+    deleteArticle: (id) =>
+      run(async (em) => {
+        em.remove(await em.findOneOrFail(Article, id))
+        await em.flush()
+      }),
   }
 }
 
-export const mikroOrmDriver: BehaviourDriver = {
-  name: 'mikro-orm',
-  async open(args: { url: string; options: AuditPluginOptions; poolSize?: number }): Promise<OpenedOrm> {
-    const { orm } = await openMikroOrm(args)
-    return {
-      session: session(() => orm.em.fork(), false),
-      close: () => orm.close(true),
-    }
-  },
+/** The shared behaviour suite's driver for one MikroORM major. */
+export function mikroOrmDriver(modules: MikroOrmModules): BehaviourDriver {
+  const setup = mikroOrmSetup(modules)
+  return {
+    name: modules.name,
+    articleTables: { article: 'article', tag: 'tag', link: 'article_tags' },
+    linkResourceId: (articleId, tagId) => JSON.stringify([String(articleId), String(tagId)]),
+    async open(args: { url: string; options: AuditPluginOptions; poolSize?: number; audited?: boolean }): Promise<OpenedOrm> {
+      await setup.prepare(args.url, args.options)
+      const orm =
+        args.audited === false ? await setup.openPlain(args.url, args.poolSize ?? 5) : await setup.openAudited(args.url, args.options, args.poolSize ?? 5)
+      return {
+        session: session(setup.entities, () => orm.em.fork(), false),
+        close: () => orm.close(true),
+      }
+    },
+  }
 }

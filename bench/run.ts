@@ -102,10 +102,10 @@ section(`## Configurations
 | pg unaudited | nothing: raw \`pg\` statements (baseline of the pg family) |
 | pg capture | \`audit_trail.enable_capture\` triggers; raw SQL without app context (actor_type database) |
 | pg to_jsonb | a minimal hand-written row trigger: \`to_jsonb(OLD)\`, \`to_jsonb(NEW)\` into a plain table (what a team writes itself) |
-| prisma unaudited / audited | Prisma 7 + adapter-pg; audited = \`@audit-trail/prisma\` (hands the context to the capture triggers in the write's transaction) |
-| sequelize unaudited / orm / capture | Sequelize 6; orm = \`@audit-trail/sequelize\` writing entries itself; capture = the same plugin on a captured table (context hand-off only) |
+| prisma unaudited / audited | Prisma 7 + adapter-pg; audited = \`@audit-trail/prisma\`: \`auditTrailComments()\` tags each statement, the capture triggers record |
+| sequelize unaudited / audited | Sequelize 6; audited = \`@audit-trail/sequelize\`: the instance's statements tagged, the capture triggers record |
 | sequelize paper-trail | sequelize-paper-trail ${version('sequelize-paper-trail')} (revisions table; its bulk update needs \`individualHooks\`) |
-| mikro-orm unaudited / orm / capture | MikroORM 7; orm = \`AuditSubscriber\` writing entries in the flush; capture = the subscriber on a captured table |
+| mikro-orm unaudited / audited | MikroORM 7; audited = \`withAuditTrail()\`: \`onQuery\` tags each statement, the capture triggers record |
 
 Every configuration has its own database with the same schema (\`test/behaviour/business-schema.sql\`)
 and ${SEEDED_ROWS.toLocaleString('en-US')} seeded \`items\` rows. W3 = one transaction that reads two items, updates

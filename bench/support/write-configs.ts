@@ -15,11 +15,11 @@ import { MikroORM } from '@mikro-orm/postgresql'
 import pg from 'pg'
 import { DataTypes, Model, Op, Sequelize, type ModelStatic } from 'sequelize'
 import { applyMigrations, enableCapture } from '@audit-trail/core'
-import { attachAuditHooks } from '@audit-trail/sequelize'
-import { auditTrail, enablePrismaCapture } from '@audit-trail/prisma'
-import { AuditSubscriber } from '@audit-trail/mikro-orm'
-import { PrismaClient } from '../../test/prisma/generated/client.ts'
-import { Item as MikroItem, entities, type IItem } from '../../test/mikro-orm/entities.ts'
+import { attachAuditHooks, enableSequelizeCapture } from '@audit-trail/sequelize'
+import { auditTrail, auditTrailComments, enablePrismaCapture } from '@audit-trail/prisma'
+import { enableMikroOrmCapture, withAuditTrail } from '@audit-trail/mikro-orm'
+import { Prisma, PrismaClient } from '../../test/prisma/generated/client.ts'
+import { entities7 } from '../../test/mikro-orm/mikro-orm-7.ts'
 import { createBenchDatabase, type BenchDatabase } from './bench-database.ts'
 
 /** Rows seeded in `items`; W4's largest bulk update touches all of them. */
@@ -162,11 +162,12 @@ async function prismaConfig(name: 'prisma unaudited' | 'prisma audited'): Promis
   const counter = statementCounter()
   const pool = new pg.Pool({ connectionString: database.url, max: POOL_SIZE, idleTimeoutMillis: IDLE_MS })
   pool.on('connect', counter.watch)
-  const base = new PrismaClient({ adapter: new PrismaPg(pool) })
-  const options = { ...modelOptions, exclude: ['Client', 'Setting', 'Coupon', 'ItemTranslation'] }
-  if (name === 'prisma audited') await enablePrismaCapture(base, options)
+  const audited = name === 'prisma audited'
+  const base = new PrismaClient({ adapter: new PrismaPg(pool), ...(audited ? { comments: [auditTrailComments()] } : {}) })
+  const options = { ...modelOptions, exclude: Object.values(Prisma.ModelName).filter((model) => model !== 'Item') }
+  if (audited) await enablePrismaCapture(base, options)
   // Query extensions leave the client's API as it is: one type for both.
-  const prisma = (name === 'prisma audited' ? base.$extends(auditTrail(options)) : base) as PrismaClient
+  const prisma = (audited ? base.$extends(auditTrail(options)) : base) as PrismaClient
   return {
     name,
     family: 'prisma',
@@ -202,7 +203,7 @@ const paperTrail = createRequire(import.meta.url)('sequelize-paper-trail') as {
   init(sequelize: Sequelize, options: Record<string, unknown>): PaperTrail
 }
 
-type SequelizeName = 'sequelize unaudited' | 'sequelize orm' | 'sequelize capture' | 'sequelize paper-trail'
+type SequelizeName = 'sequelize unaudited' | 'sequelize audited' | 'sequelize paper-trail'
 
 async function sequelizeConfig(name: SequelizeName): Promise<WriteConfig> {
   const database = await seededDatabase(name.replace(/\W+/g, '_'))
@@ -213,12 +214,6 @@ async function sequelizeConfig(name: SequelizeName): Promise<WriteConfig> {
   if (paper) {
     await sequelize.query('ALTER TABLE items ADD COLUMN revision integer NOT NULL DEFAULT 0')
     paperTrail.init(sequelize, { underscored: true, tableName: 'paper_revisions' }).defineModels()
-  }
-  if (name === 'sequelize capture') {
-    const client = new pg.Client({ connectionString: database.url })
-    await client.connect()
-    await enableCapture(client, 'public.items', { resourceType: 'item', nameColumn: 'name' })
-    await client.end()
   }
   class Item extends Model {}
   Item.init(
@@ -239,7 +234,10 @@ async function sequelizeConfig(name: SequelizeName): Promise<WriteConfig> {
     ;(Item as unknown as { hasPaperTrail(): unknown }).hasPaperTrail()
     await sequelize.sync()
   }
-  if (name === 'sequelize orm' || name === 'sequelize capture') attachAuditHooks(sequelize, modelOptions)
+  if (name === 'sequelize audited') {
+    await enableSequelizeCapture(sequelize, modelOptions)
+    attachAuditHooks(sequelize, modelOptions)
+  }
   const model = Item as ModelStatic<Model>
   const w1Rows = await model.findAll({ where: { id: { [Op.lte]: 100 } }, order: [['id', 'ASC']] })
   return {
@@ -272,27 +270,27 @@ async function sequelizeConfig(name: SequelizeName): Promise<WriteConfig> {
 
 // ---------------------------------------------------------------- MikroORM
 
-type MikroName = 'mikro-orm unaudited' | 'mikro-orm orm' | 'mikro-orm capture'
+const { Item: MikroItem, all: mikroEntities } = entities7
+type IItem = { price: string }
+
+type MikroName = 'mikro-orm unaudited' | 'mikro-orm audited'
 
 async function mikroConfig(name: MikroName): Promise<WriteConfig> {
   const database = await seededDatabase(name.replace(/\W+/g, '_'))
-  if (name === 'mikro-orm capture') {
-    const client = new pg.Client({ connectionString: database.url })
-    await client.connect()
-    await enableCapture(client, 'public.items', { resourceType: 'item', nameColumn: 'name' })
-    await client.end()
-  }
   const counter = statementCounter()
-  const subscriber = name === 'mikro-orm unaudited' ? null : new AuditSubscriber(modelOptions)
-  const orm = await MikroORM.init({
+  const config = {
     clientUrl: database.url,
-    entities,
+    entities: mikroEntities,
     pool: { max: POOL_SIZE, idleTimeoutMillis: IDLE_MS },
     ensureDatabase: false,
     allowGlobalContext: false,
     driverOptions: { onPoolCreated: (pool: pg.Pool) => pool.on('connect', counter.watch) },
-    ...(subscriber ? { subscribers: [subscriber], extensions: [subscriber] } : {}),
-  })
+  }
+  // Only Item is audited here: the other entities' tables are not all in the bench schema.
+  const options = { ...modelOptions, exclude: ['Client', 'Setting', 'Coupon', 'ItemTranslation', 'Article', 'Tag', 'article_tags'] }
+  const audited = name === 'mikro-orm audited'
+  const orm = await MikroORM.init(audited ? withAuditTrail(config, options) : config)
+  if (audited) await enableMikroOrmCapture(orm, options)
   // W1 updates entities loaded once and merged into a fresh fork each round: the flush then sends
   // only the UPDATE (no SELECT), like the other ORMs' single-row update.
   const seedEm = orm.em.fork()
@@ -323,8 +321,8 @@ async function mikroConfig(name: MikroName): Promise<WriteConfig> {
         em.create(MikroItem, { name: `Req ${round}`, price: price(round), available: true } as never)
       })
     },
-    // MikroORM's audited bulk path is the unit of work (nativeUpdate is guarded on audited tables):
-    // both sides load the rows and flush one change per entity.
+    // The unit of work on both sides: load the rows, flush one change per entity (what an app
+    // using entities does; nativeUpdate would be one statement).
     async bulkUpdate(size, round) {
       const em = orm.em.fork()
       const rows = (await em.find(MikroItem, { id: { $lte: size } })) as IItem[]
@@ -345,12 +343,10 @@ export const WRITE_CONFIG_NAMES = [
   'prisma unaudited',
   'prisma audited',
   'sequelize unaudited',
-  'sequelize orm',
-  'sequelize capture',
+  'sequelize audited',
   'sequelize paper-trail',
   'mikro-orm unaudited',
-  'mikro-orm orm',
-  'mikro-orm capture',
+  'mikro-orm audited',
 ] as const
 export type WriteConfigName = (typeof WRITE_CONFIG_NAMES)[number]
 

@@ -15,7 +15,7 @@ const packages = [
   { name: '@audit-trail/core', dir: 'core', probe: `typeof m.runWithAuditContext, typeof m.withAuditContextSql, m.readMigrations().length > 1` },
   { name: '@audit-trail/prisma', dir: 'prisma-extension', probe: `typeof m.auditTrailComments, typeof m.enablePrismaCapture, typeof m.auditTrail({}) === 'function'` },
   { name: '@audit-trail/sequelize', dir: 'sequelize-hooks', probe: `typeof m.attachAuditHooks, typeof m.enableSequelizeCapture, typeof m.checkSequelizeCapture === 'function'` },
-  { name: '@audit-trail/mikro-orm', dir: 'mikro-orm', probe: `typeof m.AuditSubscriber, typeof new m.AuditSubscriber({}).onFlush, new m.NativeWriteNotAuditedError('x') instanceof Error` },
+  { name: '@audit-trail/mikro-orm', dir: 'mikro-orm', probe: `typeof m.withAuditTrail, typeof m.enableMikroOrmCapture, typeof m.withAuditTrail({}, {}).onQuery === 'function'` },
 ] as const
 
 describe.each(packages)('$name build', ({ name, dir, probe }) => {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs'
 import type { AuditPluginOptions } from '@audit-trail/core'
 import type { BehaviourDriver } from '../behaviour/driver.js'
-import { mikroOrmDriver } from '../mikro-orm/mikro-orm-driver.js'
+import { mikroOrm7Driver as mikroOrmDriver } from '../mikro-orm/mikro-orm-7.js'
 import { prismaDriver } from '../prisma/prisma-driver.js'
 import { sequelizeDriver } from '../sequelize/sequelize-driver.js'
 import type { TestDatabase } from '../support/test-database.js'

@@ -23,7 +23,7 @@ export interface AuditableMikroOrmConfig {
  * const orm = await MikroORM.init(withAuditTrail({ ...config }, { models: { Article: { resourceType: 'article', name: 'title' } } }))
  * ```
  */
-export function withAuditTrail<C extends AuditableMikroOrmConfig>(config: C, options: MikroOrmAuditOptions = {}): C {
+export function withAuditTrail<C extends object>(config: C & AuditableMikroOrmConfig, options: MikroOrmAuditOptions = {}): C {
   const appOnQuery = config.onQuery?.bind(config)
   const { requireContext = false, logName } = options
   const onQuery = (sql: string, params: readonly unknown[]): string => {

@@ -12,6 +12,10 @@ import { createTestDatabase, type TestDatabase } from '../support/test-database.
 const INVALID_IPS = ['not-an-ip', '999.1.1.1', `1.2.3.4'; DROP TABLE clients; --`, '::ffff:zz', '1.2.3.4\r\n5.6.7.8']
 const NAME = 'Eva\r\nAdmin <script>alert(1)</script> "quoted" & \'single\''
 
+// Process warnings of the whole file: they are rate-limited per process (10), so the drivers
+// after the first may see none; checked once, after every driver ran.
+const warnings: string[] = []
+
 describe.each(ORM_DRIVERS)('bad context: $name', (driver) => {
   let db: TestDatabase
   let orm: OpenedOrm
@@ -42,8 +46,7 @@ describe.each(ORM_DRIVERS)('bad context: $name', (driver) => {
     return rows[0]!
   }
 
-  it('invalid IP strings: the write is kept, ip_address is null, and a warning is emitted', async () => {
-    const warnings: string[] = []
+  it('invalid IP strings: the write is kept and ip_address is null', async () => {
     const onWarning = (warning: Error & { code?: string }) => warnings.push(String(warning.code))
     process.on('warning', onWarning)
     try {
@@ -55,7 +58,6 @@ describe.each(ORM_DRIVERS)('bad context: $name', (driver) => {
     } finally {
       process.off('warning', onWarning)
     }
-    expect(warnings.filter((code) => code === 'AUDIT_TRAIL_INVALID_IP').length).toBeGreaterThanOrEqual(1)
   })
 
   it('a valid IPv6 address is kept', async () => {
@@ -80,5 +82,13 @@ describe.each(ORM_DRIVERS)('bad context: $name', (driver) => {
       await expect(runWithAuditContext({ actor: { id: 'u1' }, ipAddress: ip }, () => log.record({ action: 'login' }))).rejects.toBeInstanceOf(InvalidArgumentError)
     }
     expect(await db.one(`SELECT count(*)::int AS n FROM audit_trail.activity_log`)).toEqual(before)
+  })
+})
+
+describe('invalid IP warnings', () => {
+  it('are emitted as AUDIT_TRAIL_INVALID_IP process warnings, at most 10 per process', () => {
+    const invalidIp = warnings.filter((code) => code === 'AUDIT_TRAIL_INVALID_IP').length
+    expect(invalidIp).toBeGreaterThanOrEqual(1)
+    expect(invalidIp).toBeLessThanOrEqual(10)
   })
 })

@@ -6,8 +6,14 @@ export class AuditTrailError extends Error {
   }
 }
 
-/** A write was attempted with `requireContext: true` and no `runWithAuditContext` around it. */
+/**
+ * A write was attempted with `requireContext: true` and no `runWithAuditContext` around it.
+ * `code` is `'AUDIT_TRAIL_MISSING_CONTEXT'`: it survives ORMs that wrap errors thrown while a
+ * statement runs (MikroORM's `DriverException` keeps the message and `code`, not the class).
+ */
 export class MissingAuditContextError extends AuditTrailError {
+  readonly code = 'AUDIT_TRAIL_MISSING_CONTEXT'
+
   static forWrite(model: string, operation: string): MissingAuditContextError {
     return new MissingAuditContextError(
       `audit-trail: ${model}.${operation} ran without an audit context and requireContext is true; ` +

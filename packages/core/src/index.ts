@@ -92,6 +92,8 @@ export { entryView } from './web/entry-view.js'
 export type { EntryView } from './web/entry-view.js'
 
 export { verifyChain } from './chain/verify-chain.js'
+export { verifyLog, protectionFindings } from './verify/verify-log.js'
+export type { LogVerification, ProtectionFinding } from './verify/verify-log.js'
 export type { VerifyChainOptions, VerifyProgress, ChainVerification } from './chain/verify-chain.js'
 export { createCheckpoint, ChainVerificationError } from './chain/create-checkpoint.js'
 export { parseCheckpoint } from './chain/chain-checkpoint.js'

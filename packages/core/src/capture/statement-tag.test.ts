@@ -11,7 +11,7 @@ describe('tagStatement', () => {
   })
 
   it('tags a statement outside any context as the app’s system write', () => {
-    expect(readAuditContextTag(tagStatement('DELETE FROM t'))).toMatchObject({ actor_type: 'system', actor_id: null, log_name: 'backoffice' })
+    expect(readAuditContextTag(tagStatement('DELETE FROM t'))).toEqual({ actor_type: 'system', log_name: 'backoffice', source: 'orm' })
     expect(readAuditContextTag(tagStatement('DELETE FROM t', { logName: 'customer' }))).toMatchObject({ log_name: 'customer' })
   })
 

@@ -58,6 +58,10 @@ FROM links l FULL JOIN entries e ON e.id = l.entry_id
 ORDER BY coalesce(l.entry_id, e.id)`
 
 const TAIL_SQL = `SELECT entry_id::text AS id, hash FROM audit_trail.activity_log_chain ORDER BY entry_id DESC LIMIT 1`
+// The chain starts after id 0: an entry at or below it was placed outside the chain's range.
+const BELOW_RANGE_SQL = `SELECT min(id)::text AS id FROM (
+  SELECT min(id) AS id FROM audit_trail.activity_log WHERE id <= 0
+  UNION ALL SELECT min(id) FROM audit_trail.activity_log_archive WHERE id <= 0) AS below`
 const UNSEALED_SQL = `SELECT count(*)::text AS n FROM audit_trail.activity_log WHERE id > $1::bigint`
 
 /**
@@ -99,6 +103,11 @@ export async function verifyChain(db: ChainDatabase, options: VerifyChainOptions
       checkpoint: null,
       unsealed,
     })
+
+    const below = (await session.query(BELOW_RANGE_SQL)).rows[0] as { id: string | null }
+    if (below.id !== null) {
+      return bad(below.id, `entry ${below.id} has an id of 0 or less, outside the hash chain's range: it was inserted out of band`)
+    }
 
     while (tail) {
       const { rows } = await session.query(BATCH_SQL, [after, batchSize, tailId])

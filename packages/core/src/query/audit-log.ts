@@ -6,7 +6,8 @@ import type { AuditFilter, ListOptions } from './audit-filter.js'
 import { countEntries } from './count-entries.js'
 import { archiveEntries, type ArchiveEntriesOptions, type ArchiveResult } from '../archive/archive-entries.js'
 import { sealChain } from '../chain/seal-chain.js'
-import { verifyChain, type ChainVerification, type VerifyChainOptions } from '../chain/verify-chain.js'
+import type { VerifyChainOptions } from '../chain/verify-chain.js'
+import { verifyLog, type LogVerification } from '../verify/verify-log.js'
 import { history, type HistoryOptions } from './history.js'
 import { listEntries, type ListResult } from './list-entries.js'
 import { recordEvent, type AuditEvent } from './record-event.js'
@@ -51,7 +52,7 @@ export interface AuditLog {
    * archive: `{ ok, checked, firstBadId?, reason?, checkpoint, unsealed }`. Pass a checkpoint
    * stored earlier to also detect deleted newest entries; store `checkpoint` outside the database.
    */
-  verify(options?: VerifyChainOptions): Promise<ChainVerification>
+  verify(options?: VerifyChainOptions): Promise<LogVerification>
   /** Links committed entries into the hash chain now (run it on a schedule); resolves to the number linked. */
   seal(): Promise<number>
   /** Ends the pool if the log created it; a pool passed in stays open. */
@@ -86,7 +87,7 @@ export function createAuditLog(options: CreateAuditLogOptions): AuditLog {
     count: (filter) => countEntries(pool, filter),
     history: (resourceType, resourceId, historyOptions) => history(pool, resourceType, resourceId, historyOptions),
     archive: (archiveOptions) => archiveEntries(pool, archiveOptions),
-    verify: (verifyOptions) => verifyChain(pool, verifyOptions),
+    verify: (verifyOptions) => verifyLog(pool, verifyOptions),
     seal: () => sealChain(pool),
     stateAt: (resourceType, resourceId, at) => stateAt(pool, resourceType, resourceId, at),
     record: (event) => recordEvent(pool, event),

@@ -7,7 +7,6 @@ import { InvalidArgumentError } from '../errors.js'
 import type { ActivityLogRow } from '../writer/activity-log-row.js'
 import { cleanText, contextColumns } from '../writer/context-columns.js'
 import type { AuditExecutor } from '../writer/executor.js'
-import { INSERT_ENTRIES_SQL } from '../writer/write-entries.js'
 import { ENTRY_SELECT_LIST, toAuditEntry, type AuditEntry } from './audit-entry.js'
 import { checkObject, checkString, describe } from './audit-filter.js'
 
@@ -34,18 +33,21 @@ export const ACTION_PATTERN = /^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$/
 const EVENT_KEYS = ['action', 'resourceType', 'resourceId', 'resourceName', 'description', 'changes', 'logName', 'metadata']
 
 /**
- * `record()`: validates the event and inserts it with `source = 'manual'` as one autocommit
- * statement on a pool connection of its own, never on a caller's transaction, so the entry stays
- * even when the surrounding request fails and rolls back (`login_failed`).
+ * `record()`: validates the event and writes it through `audit_trail.record_event` (the
+ * application role has no INSERT on the log; the server assigns id, created_at, transaction_id
+ * and source = 'manual') as one autocommit statement on a pool connection of its own, never on a
+ * caller's transaction, so the entry stays even when the surrounding request fails and rolls back
+ * (`login_failed`). Then reads the entry back.
  */
 export async function recordEvent(pool: AuditExecutor, event: AuditEvent): Promise<AuditEntry> {
   const row = eventRow(event)
-  const { rows } = await pool.query(`${INSERT_ENTRIES_SQL} RETURNING ${ENTRY_SELECT_LIST}`, [JSON.stringify([row])])
+  const { rows: written } = await pool.query('SELECT audit_trail.record_event($1::jsonb)::text AS id', [JSON.stringify(row)])
+  const { rows } = await pool.query(`SELECT ${ENTRY_SELECT_LIST} FROM audit_trail.activity_log WHERE id = $1::bigint`, [written[0]!.id])
   return toAuditEntry(rows[0]!)
 }
 
-/** The row `record()` writes for `event` in the current context; throws InvalidArgumentError. */
-export function eventRow(event: AuditEvent): ActivityLogRow {
+/** The columns `record()` hands to `audit_trail.record_event` for `event` in the current context; throws InvalidArgumentError. */
+export function eventRow(event: AuditEvent): Omit<ActivityLogRow, 'source' | 'changed_fields'> {
   const input = checkObject(event, 'record() event')
   for (const key of Object.keys(input)) {
     if (!EVENT_KEYS.includes(key)) {
@@ -83,9 +85,7 @@ export function eventRow(event: AuditEvent): ActivityLogRow {
     resource_id: eventResourceId(input.resourceId),
     resource_name: optionalText(input.resourceName, 'event.resourceName'),
     changes,
-    changed_fields: changes ? Object.keys(changes).sort() : null,
     description: optionalText(input.description, 'event.description'),
-    source: 'manual',
     metadata:
       metadata === null
         ? columns.metadata

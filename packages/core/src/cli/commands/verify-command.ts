@@ -1,19 +1,21 @@
 import { readFile, rename, writeFile } from 'node:fs/promises'
 import { AuditTrailError } from '../../errors.js'
 import { parseCheckpoint, type ChainCheckpoint } from '../../chain/chain-checkpoint.js'
-import { verifyChain } from '../../chain/verify-chain.js'
+import { verifyLog } from '../../verify/verify-log.js'
 import type { CliCommand } from '../cli-io.js'
 import { DATABASE_FLAG, cliPool, databaseError, databaseUrl } from '../database-connection.js'
 import { parseFlags } from '../parse-flags.js'
 
 export const verifyCommand: CliCommand = {
   name: 'verify',
-  summary: 'check append-only state and the hash chain',
+  summary: 'check the hash chain, append-only and capture triggers',
   help: `Usage: audit-trail verify [--checkpoint FILE] [--save-checkpoint FILE] [--database-url URL]
 
 Seals committed entries into the hash chain, then recomputes the chain over the log and its
-archive. Prints the number of entries checked, or the first bad entry and why; exits 1 if the
-log was tampered with.
+archive, and checks the protection around it: the append-only triggers of the log, the archive
+and the chain, and every captured table's capture triggers and key. Prints the number of
+entries checked, or the first bad entry and why, and one line per protection problem; exits 1
+if the log was tampered with or its protection is off.
 
 The chain alone cannot show that the newest entries were deleted: keep a checkpoint outside
 the database (--save-checkpoint) and verify against it later (--checkpoint).
@@ -42,7 +44,7 @@ the database (--save-checkpoint) and verify against it later (--checkpoint).
     const showProgress = Boolean(io.stderr.isTTY)
     const pool = cliPool(url)
     try {
-      const result = await verifyChain(pool, {
+      const result = await verifyLog(pool, {
         checkpoint,
         onProgress: showProgress
           ? ({ lastId, tailId }) => io.stderr.write(`\rVerified up to entry ${lastId} of ${tailId}`)
@@ -51,9 +53,14 @@ the database (--save-checkpoint) and verify against it later (--checkpoint).
         throw error instanceof AuditTrailError ? error : databaseError(error, url)
       })
       if (showProgress) io.stderr.write('\r\x1b[K')
-      if (!result.ok) {
+      for (const finding of result.findings) io.stdout.write(`PROTECTION: ${finding.table}: ${finding.problem}\n`)
+      if (result.firstBadId !== undefined) {
         io.stdout.write(`TAMPERED: first bad entry ${result.firstBadId}: ${result.reason}\n`)
         io.stdout.write(`${result.checked.toLocaleString('en-US')} entries before it are intact.\n`)
+        return 1
+      }
+      if (!result.ok) {
+        io.stdout.write(`The hash chain is intact (${result.checked.toLocaleString('en-US')} entries), but the protection above is off.\n`)
         return 1
       }
       io.stdout.write(

@@ -44,6 +44,9 @@ CREATE TABLE IF NOT EXISTS audit_trail.captured_tables (
 ALTER TABLE audit_trail.captured_tables ADD COLUMN IF NOT EXISTS key_columns text[] NOT NULL DEFAULT '{}';
 ALTER TABLE audit_trail.captured_tables ADD COLUMN IF NOT EXISTS column_kinds jsonb NOT NULL DEFAULT '{}';
 ALTER TABLE audit_trail.captured_tables ADD COLUMN IF NOT EXISTS json_columns text[] NOT NULL DEFAULT '{}';
+-- The key when capture was (last) enabled: verify reports a table whose key has changed since.
+ALTER TABLE audit_trail.captured_tables ADD COLUMN IF NOT EXISTS enabled_key_columns text[];
+UPDATE audit_trail.captured_tables SET enabled_key_columns = key_columns WHERE enabled_key_columns IS NULL;
 
 REVOKE ALL ON audit_trail.captured_tables FROM PUBLIC;
 
@@ -387,7 +390,9 @@ CREATE OR REPLACE FUNCTION audit_trail.install_capture_triggers(target regclass)
 LANGUAGE plpgsql AS $$
 BEGIN
   -- The per-row trigger of earlier versions of this file.
-  EXECUTE format('DROP TRIGGER IF EXISTS audit_trail_capture ON %s', target);
+  IF EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid = target AND tgname = 'audit_trail_capture') THEN
+    EXECUTE format('DROP TRIGGER audit_trail_capture ON %s', target);
+  END IF;
   EXECUTE format('CREATE OR REPLACE TRIGGER audit_trail_capture_insert AFTER INSERT ON %s
                   REFERENCING NEW TABLE AS audit_trail_new
                   FOR EACH STATEMENT EXECUTE FUNCTION audit_trail.capture_statement()', target);
@@ -469,6 +474,9 @@ BEGIN
     WHEN toggle = '' THEN '{}'::text[]
     ELSE ARRAY[toggle] END;
 
+  -- Triggers first, catalog row second: the DDL event trigger looks only at tables in the
+  -- catalog, so setting capture up is not itself reported as a capture change.
+  PERFORM audit_trail.install_capture_triggers(target);
   INSERT INTO audit_trail.captured_tables AS t
     (table_oid, resource_type, name_column, ignore_columns, redact_columns, toggle_columns)
   VALUES (
@@ -484,22 +492,24 @@ BEGIN
     toggle_columns = EXCLUDED.toggle_columns
   WHERE (t.resource_type, t.name_column, t.ignore_columns, t.redact_columns, t.toggle_columns)
     IS DISTINCT FROM (EXCLUDED.resource_type, EXCLUDED.name_column, EXCLUDED.ignore_columns,
-                      EXCLUDED.redact_columns, EXCLUDED.toggle_columns);
+                      EXCLUDED.redact_columns, EXCLUDED.toggle_columns)
+  ;
   PERFORM audit_trail.refresh_capture(target);
-
-  PERFORM audit_trail.install_capture_triggers(target);
+  UPDATE audit_trail.captured_tables SET enabled_key_columns = key_columns WHERE table_oid = target;
 END
 $$;
 
 CREATE OR REPLACE FUNCTION audit_trail.disable_capture(target regclass) RETURNS void
 LANGUAGE plpgsql AS $$
 BEGIN
+  -- One entry, then the catalog row goes before the triggers (so their drops are not reported again).
+  PERFORM audit_trail.record_capture_change(target, 'SELECT audit_trail.disable_capture', target::text, 'capture disabled');
+  DELETE FROM audit_trail.captured_tables WHERE table_oid = target;
   EXECUTE format('DROP TRIGGER IF EXISTS audit_trail_capture ON %s', target);
   EXECUTE format('DROP TRIGGER IF EXISTS audit_trail_capture_insert ON %s', target);
   EXECUTE format('DROP TRIGGER IF EXISTS audit_trail_capture_update ON %s', target);
   EXECUTE format('DROP TRIGGER IF EXISTS audit_trail_capture_delete ON %s', target);
   EXECUTE format('DROP TRIGGER IF EXISTS audit_trail_capture_truncate ON %s', target);
-  DELETE FROM audit_trail.captured_tables WHERE table_oid = target;
 END
 $$;
 
@@ -535,31 +545,132 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
   ORDER BY 1, 2
 $$;
 
--- After ALTER TABLE on a captured table, re-read its shape (new, dropped, renamed columns).
-CREATE OR REPLACE FUNCTION audit_trail.refresh_capture_after_ddl() RETURNS event_trigger
-LANGUAGE plpgsql AS $$
+-- Why capture of a table may have stopped: a missing or disabled capture trigger, or a primary
+-- key that no longer matches the one cached (key_columns). NULL when capture is intact.
+CREATE OR REPLACE FUNCTION audit_trail.capture_problem(target oid) RETURNS text
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+  SELECT CASE
+    WHEN NOT EXISTS (SELECT 1 FROM pg_class WHERE oid = target) THEN 'the table was dropped'
+    WHEN missing.names <> '{}' THEN 'capture trigger(s) ' || array_to_string(missing.names, ', ') || ' missing or disabled'
+    END
+  FROM (
+    SELECT ARRAY(
+      SELECT expected FROM unnest(ARRAY['audit_trail_capture_delete', 'audit_trail_capture_insert',
+                                        'audit_trail_capture_truncate', 'audit_trail_capture_update']) AS expected
+      WHERE NOT EXISTS (SELECT 1 FROM pg_trigger tg
+                        WHERE tg.tgrelid = target AND tg.tgname = expected AND tg.tgenabled <> 'D'
+                          AND tg.tgfoid IN ('audit_trail.capture_statement()'::regprocedure, 'audit_trail.capture_truncate()'::regprocedure))
+      ORDER BY 1) AS names
+  ) AS missing
+$$;
+
+-- One capture_changed entry: DDL that stopped or changed capture of a captured table.
+CREATE OR REPLACE FUNCTION audit_trail.record_capture_change(target oid, command_tag text, object_identity text, problem text)
+RETURNS void
+LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+  INSERT INTO audit_trail.activity_log (actor_type, actor_name, action, resource_type, resource_name, description,
+                                        ip_address, source, metadata)
+  SELECT 'database', session_user::text, 'capture_changed', t.resource_type, object_identity, problem,
+         inet_client_addr(), 'trigger',
+         jsonb_build_object('command_tag', command_tag, 'object_identity', object_identity, 'session_user', session_user::text,
+                            'problem', problem,
+                            'application_name', nullif(current_setting('application_name', true), ''))
+  FROM audit_trail.captured_tables t WHERE t.table_oid = target
+$$;
+
+-- DDL on a captured table (ALTER TABLE, ALTER/CREATE TRIGGER, CREATE/DROP INDEX): re-read its
+-- shape, and record a capture_changed entry when a capture trigger is now missing or disabled or
+-- the primary key changed. SECURITY DEFINER with a pinned search_path, so any role's DDL works;
+-- it touches only captured tables, and DDL on any other table costs one catalog lookup and can
+-- never fail because of it (errors become warnings).
+CREATE OR REPLACE FUNCTION audit_trail.capture_ddl_end() RETURNS event_trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-  changed oid;
+  changed record;
+  old_key text[];
+  new_key text[];
+  problem text;
 BEGIN
   FOR changed IN
-    SELECT DISTINCT objid FROM pg_event_trigger_ddl_commands()
-    WHERE classid = 'pg_class'::regclass AND objid IN (SELECT table_oid FROM audit_trail.captured_tables)
+    SELECT DISTINCT ON (t.table_oid) t.table_oid, c.command_tag, c.object_identity
+    FROM pg_event_trigger_ddl_commands() AS c
+    JOIN audit_trail.captured_tables t
+      ON t.table_oid = CASE WHEN c.classid = 'pg_trigger'::regclass THEN (SELECT tgrelid FROM pg_trigger WHERE oid = c.objid)
+                            WHEN c.classid = 'pg_class'::regclass THEN coalesce((SELECT indrelid FROM pg_index WHERE indexrelid = c.objid), c.objid)
+                       END
   LOOP
-    PERFORM audit_trail.refresh_capture(changed::regclass);
+    BEGIN
+      SELECT key_columns INTO old_key FROM audit_trail.captured_tables WHERE table_oid = changed.table_oid;
+      PERFORM audit_trail.refresh_capture(changed.table_oid::regclass);
+      SELECT key_columns INTO new_key FROM audit_trail.captured_tables WHERE table_oid = changed.table_oid;
+      problem := audit_trail.capture_problem(changed.table_oid);
+      IF old_key IS DISTINCT FROM new_key THEN
+        problem := concat_ws('; ', problem, format('primary key changed from (%s) to (%s)', array_to_string(old_key, ', '), array_to_string(new_key, ', ')));
+      END IF;
+      IF problem IS NOT NULL THEN
+        PERFORM audit_trail.record_capture_change(changed.table_oid, changed.command_tag, changed.object_identity, problem);
+      END IF;
+    EXCEPTION WHEN OTHERS THEN
+      RAISE WARNING 'audit-trail: could not check capture after % on %: %', changed.command_tag, changed.object_identity, SQLERRM;
+    END;
   END LOOP;
 END
 $$;
 
+-- DROP of a captured table or of one of its capture triggers: a capture_changed entry. A dropped
+-- table also leaves the catalog. (A dropped primary key is an ALTER TABLE: capture_ddl_end.)
+CREATE OR REPLACE FUNCTION audit_trail.capture_sql_drop() RETURNS event_trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  dropped record;
+  target oid;
+BEGIN
+  FOR dropped IN SELECT * FROM pg_event_trigger_dropped_objects() WHERE object_type IN ('table', 'trigger') LOOP
+    BEGIN
+      IF dropped.object_type = 'table' THEN
+        target := dropped.objid;
+      ELSE
+        -- address_names of a trigger: {schema, table, trigger}
+        target := to_regclass(format('%I.%I', dropped.address_names[1], dropped.address_names[2]));
+      END IF;
+      CONTINUE WHEN target IS NULL OR NOT EXISTS (SELECT 1 FROM audit_trail.captured_tables WHERE table_oid = target);
+      IF dropped.object_type = 'trigger' AND dropped.address_names[3] NOT IN (
+           'audit_trail_capture_delete', 'audit_trail_capture_insert', 'audit_trail_capture_truncate', 'audit_trail_capture_update') THEN
+        CONTINUE;
+      END IF;
+      PERFORM audit_trail.record_capture_change(target, tg_tag, dropped.object_identity, CASE dropped.object_type
+        WHEN 'table' THEN 'the captured table was dropped'
+        ELSE format('capture trigger %s was dropped', dropped.address_names[3]) END);
+      IF dropped.object_type = 'table' THEN
+        DELETE FROM audit_trail.captured_tables WHERE table_oid = target;
+      END IF;
+    EXCEPTION WHEN OTHERS THEN
+      RAISE WARNING 'audit-trail: could not record % of %: %', tg_tag, dropped.object_identity, SQLERRM;
+    END;
+  END LOOP;
+END
+$$;
+
+REVOKE ALL ON FUNCTION audit_trail.capture_problem(oid) FROM PUBLIC;
+REVOKE ALL ON FUNCTION audit_trail.record_capture_change(oid, text, text, text) FROM PUBLIC;
+
 -- Event triggers need a superuser. Without one, run audit_trail.refresh_capture('<table>')
 -- after changing the columns of a captured table (until then new columns are recorded with
--- to_jsonb's default form and a renamed key column gives a null resource_id; nothing fails).
+-- to_jsonb's default form and a renamed key column gives a null resource_id; nothing fails),
+-- and rely on verify (and the plugins' startup check) to report capture that was switched off.
 DO $$
 BEGIN
   IF (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) THEN
+    -- Earlier versions: a caller-rights event trigger that made every other role's DDL fail.
     DROP EVENT TRIGGER IF EXISTS audit_trail_refresh_capture;
-    CREATE EVENT TRIGGER audit_trail_refresh_capture ON ddl_command_end
-      WHEN TAG IN ('ALTER TABLE', 'CREATE INDEX', 'DROP INDEX')
-      EXECUTE FUNCTION audit_trail.refresh_capture_after_ddl();
+    DROP FUNCTION IF EXISTS audit_trail.refresh_capture_after_ddl();
+    DROP EVENT TRIGGER IF EXISTS audit_trail_capture_ddl_end;
+    DROP EVENT TRIGGER IF EXISTS audit_trail_capture_sql_drop;
+    CREATE EVENT TRIGGER audit_trail_capture_ddl_end ON ddl_command_end
+      WHEN TAG IN ('ALTER TABLE', 'ALTER TRIGGER', 'CREATE TRIGGER', 'CREATE INDEX', 'DROP INDEX', 'ALTER INDEX')
+      EXECUTE FUNCTION audit_trail.capture_ddl_end();
+    CREATE EVENT TRIGGER audit_trail_capture_sql_drop ON sql_drop
+      EXECUTE FUNCTION audit_trail.capture_sql_drop();
   END IF;
 END
 $$;

@@ -46,12 +46,12 @@ describe('audit-trail --help', () => {
       stdout: `Usage: audit-trail <command> [flags]
 
 Commands:
-  migrate   apply sql/ (idempotent), grant the app role INSERT/SELECT
+  migrate   apply sql/ (idempotent), grant the app role SELECT + record_event
   tail      the activity log view, day by day
   export    CSV of the filtered view
   archive   move older entries to the archive table
   capture   enable capture for the tables a config names (owner), or --check them
-  verify    check append-only state and the hash chain
+  verify    check the hash chain, append-only and capture triggers
 
 The database comes from --database-url URL or DATABASE_URL.
 Run audit-trail <command> --help for a command's flags.

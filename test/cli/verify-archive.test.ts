@@ -84,7 +84,10 @@ describe('audit-trail verify and archive', () => {
     const result = await run(['verify'])
     expect(result.code).toBe(1)
     expect(result.stdout).toMatch(/^TAMPERED: first bad entry 3: /)
+    // ENABLE TRIGGER USER put the triggers back, but not as ENABLE ALWAYS: reported too.
+    expect(result.stdout).toContain('PROTECTION: audit_trail.activity_log: append-only trigger activity_log_reject_delete is missing or not ENABLE ALWAYS\n')
     await expect(log.verify()).resolves.toMatchObject({ ok: false, firstBadId: '3' })
+    for (const op of ['update', 'delete', 'truncate']) await db.query(`ALTER TABLE audit_trail.activity_log ENABLE ALWAYS TRIGGER activity_log_reject_${op}`)
   })
 
   it('rejects a missing or bad --older-than with a one-line usage error', async () => {

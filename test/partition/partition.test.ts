@@ -133,11 +133,12 @@ describe('partition_activity_log_by_month.sql', () => {
     await expect(db.query(sql)).rejects.toMatchObject({ code: '42501' })
   })
 
-  it('keeps the application role to INSERT and SELECT', async () => {
+  it('keeps the application role to SELECT and record_event', async () => {
     const client: pg.PoolClient = await db.pool.connect()
     try {
       await client.query(`SET ROLE ${appRole}`)
-      await client.query(`INSERT INTO audit_trail.activity_log (actor_type, action, source) VALUES ('user', 'login', 'manual')`)
+      await client.query(`SELECT audit_trail.record_event('{"action": "login", "actor_type": "user"}')`)
+      await expect(client.query(`INSERT INTO audit_trail.activity_log (actor_type, action, source) VALUES ('user', 'login', 'manual')`)).rejects.toMatchObject({ code: '42501' })
       await expect(client.query('DELETE FROM audit_trail.activity_log')).rejects.toMatchObject({ code: '42501' })
       await expect(client.query(`SELECT * FROM audit_trail.activity_log_${monthSuffix(0)}`)).rejects.toMatchObject({ code: '42501' })
       await expect(client.query('SELECT audit_trail.archive_entries(0)')).rejects.toMatchObject({ code: '42501' })

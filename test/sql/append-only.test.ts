@@ -41,13 +41,14 @@ const forbidden = [
 ]
 
 describe('append-only, as the application role', () => {
-  it('can INSERT and SELECT', async () => {
+  it('can SELECT and write through record_event, not INSERT', async () => {
     await asRole(appRole, async (client) => {
-      await client.query(
-        `INSERT INTO audit_trail.activity_log (actor_type, actor_id, action, source) VALUES ('user', 'u1', 'login', 'manual')`,
-      )
+      await client.query(`SELECT audit_trail.record_event($1::jsonb)`, [JSON.stringify({ action: 'login', actor_type: 'user', actor_id: 'u1' })])
       const { rows } = await client.query(`SELECT count(*)::int AS n FROM audit_trail.activity_log`)
       expect(rows[0].n).toBeGreaterThanOrEqual(2)
+      await expect(
+        client.query(`INSERT INTO audit_trail.activity_log (actor_type, actor_id, action, source) VALUES ('user', 'u1', 'login', 'manual')`),
+      ).rejects.toMatchObject({ code: '42501' })
     })
   })
 
@@ -123,7 +124,7 @@ describe('grant_app_role', () => {
          FROM information_schema.role_table_grants WHERE grantee = $1 AND table_name = 'activity_log'`,
         [weird],
       )
-      expect(privileges).toBe('INSERT,SELECT')
+      expect(privileges).toBe('SELECT')
     } finally {
       await db.query(`DROP OWNED BY "${weird.replace(/"/g, '""')}"`)
       await db.query(`DROP ROLE "${weird.replace(/"/g, '""')}"`)

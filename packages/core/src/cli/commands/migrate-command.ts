@@ -6,13 +6,13 @@ import { parseFlags } from '../parse-flags.js'
 
 export const migrateCommand: CliCommand = {
   name: 'migrate',
-  summary: 'apply sql/ (idempotent), grant the app role INSERT/SELECT',
+  summary: 'apply sql/ (idempotent), grant the app role SELECT + record_event',
   help: `Usage: audit-trail migrate [--app-role NAME] [--database-url URL]
 
 Applies the shipped sql/ migrations in order, in one transaction, under an advisory lock.
 Applying them again changes nothing. Run it as the role that will own the log.
 
-  --app-role NAME       also run audit_trail.grant_app_role(NAME): INSERT and SELECT only
+  --app-role NAME       also run audit_trail.grant_app_role(NAME): SELECT and record_event only
   --database-url URL    PostgreSQL URL (default: DATABASE_URL)
   --help                show this help`,
   async run(args, io) {
@@ -28,7 +28,7 @@ Applying them again changes nothing. Run it as the role that will own the log.
       throw error
     }
     io.stdout.write(`Applied ${applied.length} migrations to ${describeDatabase(url)}: ${applied.join(', ')}\n`)
-    if (appRole !== undefined) io.stdout.write(`Granted INSERT and SELECT on audit_trail.activity_log to ${appRole}\n`)
+    if (appRole !== undefined) io.stdout.write(`Granted SELECT on audit_trail.activity_log and EXECUTE on audit_trail.record_event to ${appRole}\n`)
     return 0
   },
 }

@@ -53,12 +53,12 @@ the database (--save-checkpoint) and verify against it later (--checkpoint).
         throw error instanceof AuditTrailError ? error : databaseError(error, url)
       })
       if (showProgress) io.stderr.write('\r\x1b[K')
-      for (const finding of result.findings) io.stdout.write(`PROTECTION: ${finding.table}: ${finding.problem}\n`)
       if (result.firstBadId !== undefined) {
         io.stdout.write(`TAMPERED: first bad entry ${result.firstBadId}: ${result.reason}\n`)
         io.stdout.write(`${result.checked.toLocaleString('en-US')} entries before it are intact.\n`)
-        return 1
       }
+      for (const finding of result.findings) io.stdout.write(`PROTECTION: ${finding.table}: ${finding.problem}\n`)
+      if (result.firstBadId !== undefined) return 1
       if (!result.ok) {
         io.stdout.write(`The hash chain is intact (${result.checked.toLocaleString('en-US')} entries), but the protection above is off.\n`)
         return 1

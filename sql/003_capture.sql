@@ -37,13 +37,15 @@ CREATE TABLE IF NOT EXISTS audit_trail.captured_tables (
   enabled_at       timestamptz NOT NULL DEFAULT now()
 );
 
--- Table shape, cached so the capture trigger reads no catalog: primary key columns in key order,
--- the encoding kind of each column that needs one, and the json/jsonb columns. Refreshed by
--- enable_capture, by audit_trail.refresh_capture(table), and automatically after ALTER TABLE
--- when the event trigger below could be installed (it needs a superuser).
+-- The table's key as capture last saw it (primary key columns in key order, or every column of a
+-- table without one). Refreshed, with the generated capture function, by enable_capture, by
+-- audit_trail.refresh_capture(table), and automatically after ALTER TABLE when the event triggers
+-- below could be installed (they need a superuser).
 ALTER TABLE audit_trail.captured_tables ADD COLUMN IF NOT EXISTS key_columns text[] NOT NULL DEFAULT '{}';
-ALTER TABLE audit_trail.captured_tables ADD COLUMN IF NOT EXISTS column_kinds jsonb NOT NULL DEFAULT '{}';
-ALTER TABLE audit_trail.captured_tables ADD COLUMN IF NOT EXISTS json_columns text[] NOT NULL DEFAULT '{}';
+-- Earlier versions cached column encodings here for a generic trigger; the generated functions
+-- carry them in their code.
+ALTER TABLE audit_trail.captured_tables DROP COLUMN IF EXISTS column_kinds;
+ALTER TABLE audit_trail.captured_tables DROP COLUMN IF EXISTS json_columns;
 -- The key when capture was (last) enabled: verify reports a table whose key has changed since.
 ALTER TABLE audit_trail.captured_tables ADD COLUMN IF NOT EXISTS enabled_key_columns text[];
 UPDATE audit_trail.captured_tables SET enabled_key_columns = key_columns WHERE enabled_key_columns IS NULL;
@@ -69,42 +71,9 @@ BEGIN
 END
 $$;
 
--- One column value, as @audit-trail/core encodes it. `v` is to_jsonb() of the value and `kind`
--- the column's entry in captured_tables.column_kinds. PL/pgSQL rather than SQL: plpgsql keeps
--- its plans for the session, a non-inlined SQL function re-plans on every call from a trigger.
-CREATE OR REPLACE FUNCTION audit_trail.encode_value(kind text, v jsonb) RETURNS jsonb
-LANGUAGE plpgsql STABLE PARALLEL SAFE AS $$
-DECLARE
-  text_value text;
-BEGIN
-  IF kind IS NULL OR v IS NULL OR jsonb_typeof(v) = 'null' THEN RETURN v; END IF;
-  text_value := v #>> '{}';
-  CASE kind
-    WHEN 'bigint' THEN RETURN jsonb_build_object('$bigint', text_value);
-    WHEN 'decimal' THEN
-      RETURN jsonb_build_object('$decimal',
-        CASE WHEN jsonb_typeof(v) = 'number' THEN trim_scale(text_value::numeric)::text ELSE text_value END);
-    WHEN 'timestamptz', 'timestamp' THEN
-      IF text_value IN ('infinity', '-infinity') THEN RETURN jsonb_build_object('$date', text_value); END IF;
-      RETURN jsonb_build_object('$date', audit_trail.format_utc(
-        CASE WHEN kind = 'timestamptz' THEN text_value::timestamptz ELSE text_value::timestamp AT TIME ZONE 'UTC' END));
-    WHEN 'bytes' THEN
-      RETURN jsonb_build_object('$bytes', translate(encode(decode(substr(text_value, 3), 'hex'), 'base64'), E'\n', ''));
-    WHEN 'float' THEN
-      IF jsonb_typeof(v) = 'string' THEN RETURN jsonb_build_object('$number', text_value); END IF;
-      RETURN v;
-    WHEN 'json' THEN
-      IF jsonb_typeof(v) = 'object' AND (SELECT count(*) = 1 AND bool_and(k LIKE '$%') FROM jsonb_object_keys(v) k) THEN
-        RETURN jsonb_build_object('$json', v);
-      END IF;
-      RETURN v;
-    ELSE
-      RETURN v;
-  END CASE;
-END
-$$;
-
--- Redaction and the size cap, for one encoded value. Small values leave at the first test.
+-- Redaction and the size cap, for one encoded value that may be over the cap: a value whose
+-- payload (a string's UTF-8, the raw bytes, or the JSON text) is larger becomes a marker with
+-- its size and SHA-256.
 CREATE OR REPLACE FUNCTION audit_trail.finish_value(v jsonb, redacted boolean, max_bytes integer) RETURNS jsonb
 LANGUAGE plpgsql IMMUTABLE AS $$
 DECLARE
@@ -128,13 +97,26 @@ BEGIN
 END
 $$;
 
--- Reads the shape of `target` into its captured_tables row.
+-- Re-reads the key of `target` into its captured_tables row and regenerates its capture function
+-- (after columns were added, dropped, renamed or retyped, or the key changed).
 CREATE OR REPLACE FUNCTION audit_trail.refresh_capture(target regclass) RETURNS void
-LANGUAGE sql AS $$
-  UPDATE audit_trail.captured_tables SET
-    -- The primary key's columns in key order; a table without one is keyed by every column, in
-    -- column order (a link table "_ArticleToTag"(A, B) gets resource_id ["1","2"]).
-    key_columns = coalesce((
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  cfg audit_trail.captured_tables;
+BEGIN
+  UPDATE audit_trail.captured_tables SET key_columns = audit_trail.table_key(target) WHERE table_oid = target
+  RETURNING * INTO cfg;
+  IF FOUND THEN
+    PERFORM audit_trail.generate_capture_function(target, cfg);
+  END IF;
+END
+$$;
+
+-- The columns that identify a row of `target`: its primary key in key order; a table without one
+-- is keyed by every column, in column order (a link table "_ArticleToTag"(A, B) gets ["1","2"]).
+CREATE OR REPLACE FUNCTION audit_trail.table_key(target regclass) RETURNS text[]
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+  SELECT coalesce((
       SELECT array_agg(a.attname::text ORDER BY k.ord)
       FROM pg_index i
       CROSS JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, ord)
@@ -142,26 +124,7 @@ LANGUAGE sql AS $$
       WHERE i.indrelid = target AND i.indisprimary), (
       SELECT array_agg(a.attname::text ORDER BY a.attnum)
       FROM pg_attribute a
-      WHERE a.attrelid = target AND a.attnum > 0 AND NOT a.attisdropped), '{}'),
-    column_kinds = coalesce((
-      SELECT jsonb_object_agg(a.attname, CASE
-               WHEN a.atttypid = 'int8'::regtype THEN 'bigint'
-               WHEN a.atttypid = 'numeric'::regtype THEN 'decimal'
-               WHEN a.atttypid = 'timestamptz'::regtype THEN 'timestamptz'
-               WHEN a.atttypid = 'timestamp'::regtype THEN 'timestamp'
-               WHEN a.atttypid = 'bytea'::regtype THEN 'bytes'
-               WHEN a.atttypid IN ('float4'::regtype, 'float8'::regtype) THEN 'float'
-               ELSE 'json' END)
-      FROM pg_attribute a
-      WHERE a.attrelid = target AND a.attnum > 0 AND NOT a.attisdropped
-        AND a.atttypid IN ('int8'::regtype, 'numeric'::regtype, 'timestamptz'::regtype, 'timestamp'::regtype,
-                           'bytea'::regtype, 'float4'::regtype, 'float8'::regtype, 'json'::regtype, 'jsonb'::regtype)), '{}'),
-    json_columns = coalesce((
-      SELECT array_agg(a.attname::text ORDER BY a.attnum)
-      FROM pg_attribute a
-      WHERE a.attrelid = target AND a.attnum > 0 AND NOT a.attisdropped
-        AND a.atttypid IN ('json'::regtype, 'jsonb'::regtype)), '{}')
-  WHERE table_oid = target
+      WHERE a.attrelid = target AND a.attnum > 0 AND NOT a.attisdropped), '{}')
 $$;
 
 -- A context JSON (from a tag or from set_config) checked strictly: an object with only the
@@ -240,170 +203,282 @@ BEGIN
 END
 $$;
 
--- One column value, finished: JSON null in a json/jsonb column (to_jsonb shows it as null, like
--- SQL NULL; the trigger finds those apart) → {"$json": null}, SQL NULL → null, redaction, then
--- the encoding and the size cap. A SQL function, so the planner inlines it into the trigger's
--- INSERT: plain values and the common tags (bigint, decimal, finite float) take no function call;
--- dates, bytes, tag-like JSON and large values go through encode_value / finish_value.
-CREATE OR REPLACE FUNCTION audit_trail.capture_value(kind text, v jsonb, json_null boolean, redacted boolean, max_bytes integer)
-RETURNS jsonb LANGUAGE sql STABLE AS $$
-  SELECT CASE
-    WHEN json_null THEN CASE WHEN redacted THEN '"[REDACTED]"'::jsonb ELSE '{"$json": null}'::jsonb END
-    WHEN v IS NULL OR v = 'null'::jsonb THEN 'null'::jsonb
-    WHEN redacted THEN '"[REDACTED]"'::jsonb
-    WHEN pg_column_size(v) * 4 > max_bytes THEN audit_trail.finish_value(audit_trail.encode_value(kind, v), false, max_bytes)
-    WHEN kind IS NULL THEN v
-    WHEN kind = 'bigint' THEN jsonb_build_object('$bigint', v #>> '{}')
-    WHEN kind = 'decimal' AND jsonb_typeof(v) = 'number' THEN jsonb_build_object('$decimal', trim_scale((v #>> '{}')::numeric)::text)
-    WHEN kind = 'float' AND jsonb_typeof(v) = 'number' THEN v
-    WHEN kind = 'json' AND jsonb_typeof(v) <> 'object' THEN v
-    ELSE audit_trail.encode_value(kind, v)
-  END
-$$;
+-- The capture path is generated per table: at enable_capture and after every change of the
+-- table's shape (refresh_capture), audit_trail.capture_table_<oid>() is written for exactly its
+-- columns, key, name column and ignore/redact/toggle lists. A write then runs one INSERT ...
+-- SELECT over the statement's transition table, with each column's comparison and encoding
+-- inlined as plain expressions: no catalog read, no to_jsonb of whole rows, no dynamic SQL.
 
--- The capture trigger: statement-level with transition tables, so a statement touching 10,000
--- rows runs one INSERT ... SELECT instead of 10,000 trigger calls. One entry per inserted,
--- updated (with a real change) or deleted row, in row order. Old and new rows of an UPDATE are
--- paired by position: PostgreSQL appends both images of each row to the transition tables
--- together, and a scan returns them in that order (so a changed primary key pairs correctly).
--- plan_cache_mode: the INSERT's custom plans cost more to make (each call) than they save.
-CREATE OR REPLACE FUNCTION audit_trail.capture_statement() RETURNS trigger
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp SET plan_cache_mode = force_generic_plan AS $$
+-- SQL text of one column's encoded value (see the header), for the column reference `ref`.
+-- Only values over the size cap go through finish_value; `size` is an upper bound of the payload
+-- finish_value measures, so a value under the cap never pays for it.
+CREATE OR REPLACE FUNCTION audit_trail.capture_value_sql(ref text, type_oid oid, type_len smallint, redacted boolean, max_bytes integer)
+RETURNS text LANGUAGE plpgsql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-  cfg audit_trail.captured_tables;
-  ctx jsonb;
-  entry_action text;
-  old_rows jsonb[];
-  new_rows jsonb[];
-  old_marks jsonb[];
-  new_marks jsonb[];
-  mark_sql text;
-  redact_all text[];
-  json_nulls boolean;
+  base text;
+  size text;
 BEGIN
-  SELECT * INTO cfg FROM audit_trail.captured_tables WHERE table_oid = TG_RELID;
-  IF NOT FOUND THEN
-    RETURN NULL;
+  IF redacted THEN
+    RETURN format('CASE WHEN %s IS NULL THEN ''null''::jsonb ELSE ''"[REDACTED]"''::jsonb END', ref);
   END IF;
-  -- t.*, not t: a column named t would win over the whole row.
-  IF TG_OP = 'INSERT' THEN
-    entry_action := 'created';
-    SELECT array_agg(to_jsonb(t.*)) INTO new_rows FROM audit_trail_new t;
-  ELSIF TG_OP = 'DELETE' THEN
-    entry_action := 'deleted';
-    SELECT array_agg(to_jsonb(t.*)) INTO old_rows FROM audit_trail_old t;
+  IF type_oid = 'int8'::regtype THEN
+    base := format('jsonb_build_object(''$bigint'', %s::text)', ref);
+  ELSIF type_oid = 'numeric'::regtype THEN
+    base := format('jsonb_build_object(''$decimal'', trim_scale(%s)::text)', ref);
+    size := format('pg_column_size(%s) * 8 + 16', ref);
+  ELSIF type_oid IN ('timestamptz'::regtype, 'timestamp'::regtype) THEN
+    -- UTC ISO-8601, milliseconds, or microseconds when the value has sub-millisecond precision.
+    base := format('CASE WHEN isfinite(%1$s) THEN jsonb_build_object(''$date'', to_char(%2$s, CASE WHEN extract(microseconds FROM %1$s)::bigint %% 1000 = 0 '
+                   'THEN ''YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'' ELSE ''YYYY-MM-DD"T"HH24:MI:SS.US"Z"'' END)) ELSE jsonb_build_object(''$date'', %1$s::text) END',
+                   ref, CASE WHEN type_oid = 'timestamptz'::regtype THEN ref || ' AT TIME ZONE ''UTC''' ELSE ref END);
+  ELSIF type_oid = 'bytea'::regtype THEN
+    base := format('jsonb_build_object(''$bytes'', translate(encode(%s, ''base64''), E''\n'', ''''))', ref);
+    size := format('octet_length(%s)', ref);
+  ELSIF type_oid IN ('float4'::regtype, 'float8'::regtype) THEN
+    base := format('CASE WHEN %1$s IN (''NaN'', ''Infinity'', ''-Infinity'') THEN jsonb_build_object(''$number'', %1$s::text) ELSE to_jsonb(%1$s) END', ref);
+  ELSIF type_oid IN ('json'::regtype, 'jsonb'::regtype) THEN
+    -- JSON null (vs SQL NULL) and objects shaped like a tag are wrapped in {"$json": ...}.
+    base := format('CASE WHEN %1$s::jsonb = ''null''::jsonb THEN ''{"$json": null}''::jsonb '
+                   'WHEN jsonb_typeof(%1$s::jsonb) = ''object'' AND (SELECT count(*) = 1 AND bool_and(k LIKE ''$%%'') FROM jsonb_object_keys(%1$s::jsonb) AS k) '
+                   'THEN jsonb_build_object(''$json'', %1$s::jsonb) ELSE %1$s::jsonb END', ref);
+    size := format('octet_length(%s::text) + 16', ref);
   ELSE
-    entry_action := 'updated';
-    SELECT (SELECT array_agg(to_jsonb(t.*)) FROM audit_trail_old t), (SELECT array_agg(to_jsonb(t.*)) FROM audit_trail_new t)
-      INTO old_rows, new_rows;
-  END IF;
-  IF old_rows IS NULL AND new_rows IS NULL THEN
-    RETURN NULL;
-  END IF;
-
-  -- In one statement: the redacted columns (the catalog's and every column whose name looks
-  -- secret), and whether a recorded json/jsonb value reads null: JSON null and SQL NULL look the
-  -- same in to_jsonb, so then one dynamic query per transition table tells them apart (rows in
-  -- the same order as above). An update whose old and new both read null needs it too: SQL NULL
-  -- → JSON null is a change.
-  SELECT
-    cfg.redact_columns || ARRAY(
-      SELECT k FROM jsonb_object_keys(coalesce(new_rows[1], old_rows[1])) AS k
-      WHERE k ~* '(password|passwd|secret|token|api_?key)'),
-    cfg.json_columns <> '{}' AND EXISTS (
-      SELECT 1
-      FROM unnest(old_rows, new_rows) AS u(old_raw, new_raw), unnest(cfg.json_columns) AS c
-      WHERE u.old_raw -> c = 'null'::jsonb OR u.new_raw -> c = 'null'::jsonb)
-    INTO redact_all, json_nulls;
-  IF json_nulls THEN
-    SELECT string_agg(format('CASE WHEN t.%1$I IS NOT NULL AND t.%1$I::jsonb = ''null''::jsonb THEN %2$L::jsonb ELSE ''{}''::jsonb END',
-                             c, jsonb_build_object(c, true)), ' || ')
-      INTO mark_sql
-    FROM unnest(cfg.json_columns) AS c;
-    IF old_rows IS NOT NULL THEN
-      EXECUTE 'SELECT array_agg(' || mark_sql || ') FROM audit_trail_old t' INTO old_marks;
-    END IF;
-    IF new_rows IS NOT NULL THEN
-      EXECUTE 'SELECT array_agg(' || mark_sql || ') FROM audit_trail_new t' INTO new_marks;
+    base := format('to_jsonb(%s)', ref);
+    IF type_oid IN ('text'::regtype, 'varchar'::regtype, 'bpchar'::regtype) THEN
+      size := format('octet_length(%s)', ref);
+    ELSIF type_len = -1 THEN
+      size := format('octet_length(%s::text) * 4 + 16', ref);
     END IF;
   END IF;
-  ctx := audit_trail.statement_context();
-
-  INSERT INTO audit_trail.activity_log (
-    log_name, actor_type, actor_id, actor_name, actor_email, impersonator_id, impersonator_name,
-    action, resource_type, resource_id, resource_name, changes, changed_fields,
-    ip_address, user_agent, location_id, tenant_id, request_id, source, metadata)
-  SELECT
-    coalesce(ctx ->> 'log_name', 'backoffice'),
-    CASE WHEN ctx IS NULL THEN 'database' ELSE coalesce(ctx ->> 'actor_type', 'system') END,
-    ctx ->> 'actor_id',
-    CASE WHEN ctx IS NULL THEN session_user::text ELSE ctx ->> 'actor_name' END,
-    ctx ->> 'actor_email', ctx ->> 'impersonator_id', ctx ->> 'impersonator_name',
-    CASE
-      WHEN entry_action = 'updated' AND cardinality(d.columns) = 1 AND d.columns[1] = ANY (cfg.toggle_columns)
-           AND jsonb_typeof(r.new_raw -> d.columns[1]) = 'boolean'
-        THEN CASE WHEN r.new_raw -> d.columns[1] = 'true'::jsonb THEN 'enabled' ELSE 'disabled' END
-      ELSE entry_action
-    END,
-    cfg.resource_type,
-    CASE
-      WHEN cardinality(cfg.key_columns) = 1 THEN r.row_raw ->> cfg.key_columns[1]
-      WHEN cardinality(cfg.key_columns) > 1 THEN (
-        SELECT '[' || string_agg(coalesce(to_json(r.row_raw ->> key.k)::text, 'null'), ',' ORDER BY key.ord) || ']'
-        FROM unnest(cfg.key_columns) WITH ORDINALITY AS key(k, ord))
-    END,
-    CASE WHEN cfg.name_column IS NOT NULL THEN r.row_raw ->> cfg.name_column END,
-    coalesce(d.changes, '{}'::jsonb), coalesce(d.columns, '{}'::text[]),
-    CASE WHEN ctx IS NULL THEN inet_client_addr() ELSE (ctx ->> 'ip_address')::inet END,
-    ctx ->> 'user_agent', ctx ->> 'location_id', ctx ->> 'tenant_id', ctx ->> 'request_id',
-    coalesce(ctx ->> 'source', 'trigger'),
-    CASE WHEN ctx IS NULL THEN jsonb_build_object('application_name', nullif(current_setting('application_name', true), ''))
-         ELSE ctx -> 'metadata' END
-  FROM (
-    SELECT u.old_raw, u.new_raw, coalesce(u.new_raw, u.old_raw) AS row_raw, u.old_marks, u.new_marks
-    FROM unnest(old_rows, new_rows, old_marks, new_marks) AS u(old_raw, new_raw, old_marks, new_marks)
-  ) AS r
-  CROSS JOIN LATERAL (
-    -- Changed columns compare the raw values (jsonb equality already treats 12.50 and 12.5 as
-    -- equal), and, for json columns, SQL NULL vs JSON null.
-    SELECT
-      array_agg(k ORDER BY k COLLATE "C") AS columns,
-      jsonb_object_agg(k, jsonb_build_object(
-        'old', audit_trail.capture_value(cfg.column_kinds ->> k, r.old_raw -> k, coalesce(r.old_marks ? k, false),
-                                         k = ANY (redact_all), cfg.max_value_bytes),
-        'new', audit_trail.capture_value(cfg.column_kinds ->> k, r.new_raw -> k, coalesce(r.new_marks ? k, false),
-                                         k = ANY (redact_all), cfg.max_value_bytes))) AS changes
-    FROM jsonb_object_keys(r.row_raw) AS k
-    WHERE NOT (k = ANY (cfg.ignore_columns))
-      AND (entry_action <> 'updated' OR (r.old_raw -> k) IS DISTINCT FROM (r.new_raw -> k)
-           OR coalesce(r.old_marks ? k, false) <> coalesce(r.new_marks ? k, false))
-  ) AS d
-  -- Row order without a sort: the nested loop follows unnest's order.
-  WHERE entry_action <> 'updated' OR d.columns IS NOT NULL;
-  RETURN NULL;
+  IF size IS NOT NULL THEN
+    base := format('CASE WHEN %s > %s THEN audit_trail.finish_value(%s, false, %s) ELSE %s END', size, max_bytes, base, max_bytes, base);
+  END IF;
+  RETURN format('CASE WHEN %s IS NULL THEN ''null''::jsonb ELSE %s END', ref, base);
 END
 $$;
 
--- (Re)creates the capture triggers of one table: one per event, since a trigger with transition
--- tables can fire for one event only; TRUNCATE has no rows and gets one entry.
+-- SQL text that is true when a column's old and new values differ the way the log compares them:
+-- by the type's own equality for built-in types where it matches the stored JSON, else by the
+-- JSON (to_jsonb) form. SQL NULL and JSON null differ.
+CREATE OR REPLACE FUNCTION audit_trail.capture_distinct_sql(col text, type_oid oid) RETURNS text
+LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
+  SELECT CASE
+    WHEN type_oid IN ('int2'::regtype, 'int4'::regtype, 'int8'::regtype, 'numeric'::regtype, 'float4'::regtype, 'float8'::regtype,
+                      'bool'::regtype, 'text'::regtype, 'varchar'::regtype, 'bpchar'::regtype, 'bytea'::regtype, 'date'::regtype,
+                      'timestamp'::regtype, 'timestamptz'::regtype, 'time'::regtype, 'uuid'::regtype, 'jsonb'::regtype)
+      THEN format('o.%1$I IS DISTINCT FROM n.%1$I', col)
+    WHEN type_oid = 'json'::regtype THEN format('o.%1$I::jsonb IS DISTINCT FROM n.%1$I::jsonb', col)
+    ELSE format('to_jsonb(o.%1$I) IS DISTINCT FROM to_jsonb(n.%1$I)', col)
+  END
+$$;
+
+-- Writes audit_trail.capture_table_<oid>() for `target` with the options of `cfg` (its
+-- captured_tables row, possibly not stored yet) and its current columns and key. The capture
+-- triggers of the table point at it.
+CREATE OR REPLACE FUNCTION audit_trail.generate_capture_function(target regclass, cfg audit_trail.captured_tables) RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  col record;
+  ref_new text;
+  ref_old text;
+  value_new text;
+  value_old text;
+  distinct_sql text;
+  recorded text[] := '{}';
+  created_pairs text[] := '{}';
+  deleted_pairs text[] := '{}';
+  updated_parts text[] := '{}';
+  field_parts text[] := '{}';
+  distinct_parts text[] := '{}';
+  toggle_parts text[] := '{}';
+  key_new text;
+  key_old text;
+  name_new text;
+  name_old text;
+  created_changes text;
+  deleted_changes text;
+  context_columns text;
+  context_values text;
+  body text;
+BEGIN
+  FOR col IN
+    SELECT a.attname::text AS name, a.atttypid AS type_oid, t.typlen AS type_len
+    FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
+    WHERE a.attrelid = target AND a.attnum > 0 AND NOT a.attisdropped AND NOT (a.attname::text = ANY (cfg.ignore_columns))
+    ORDER BY a.attname COLLATE "C"
+  LOOP
+    recorded := recorded || col.name;
+    ref_new := format('n.%I', col.name);
+    ref_old := format('o.%I', col.name);
+    value_new := audit_trail.capture_value_sql(ref_new, col.type_oid, col.type_len,
+      col.name = ANY (cfg.redact_columns) OR col.name ~* '(password|passwd|secret|token|api_?key)', cfg.max_value_bytes);
+    value_old := audit_trail.capture_value_sql(ref_old, col.type_oid, col.type_len,
+      col.name = ANY (cfg.redact_columns) OR col.name ~* '(password|passwd|secret|token|api_?key)', cfg.max_value_bytes);
+    distinct_sql := audit_trail.capture_distinct_sql(col.name, col.type_oid);
+    created_pairs := created_pairs || format('%L, jsonb_build_object(''old'', NULL, ''new'', %s)', col.name, value_new);
+    deleted_pairs := deleted_pairs || format('%L, jsonb_build_object(''old'', %s, ''new'', NULL)', col.name, value_old);
+    updated_parts := updated_parts || format('CASE WHEN %s THEN jsonb_build_object(%L, jsonb_build_object(''old'', %s, ''new'', %s)) ELSE ''{}''::jsonb END',
+                                             distinct_sql, col.name, value_old, value_new);
+    field_parts := field_parts || format('CASE WHEN %s THEN %L END', distinct_sql, col.name);
+    distinct_parts := distinct_parts || distinct_sql;
+    IF col.name = ANY (cfg.toggle_columns) AND col.type_oid = 'bool'::regtype THEN
+      toggle_parts := toggle_parts || format('WHEN n.%1$I IS NOT NULL AND audit_trail_fields = ARRAY[%2$L] THEN CASE WHEN n.%1$I THEN ''enabled'' ELSE ''disabled'' END',
+                                             col.name, col.name);
+    END IF;
+  END LOOP;
+
+  -- resource_id: the key column as text (its JSON text form), a JSON array for several columns.
+  SELECT CASE
+      WHEN count(*) = 0 THEN 'NULL::text'
+      WHEN count(*) = 1 THEN min(format(part, 'n'))
+      ELSE '''['' || ' || string_agg(format('coalesce(to_json(%s)::text, ''null'')', format(part, 'n')), ' || '','' || ' ORDER BY ord) || ' || '']'''
+    END,
+    CASE
+      WHEN count(*) = 0 THEN 'NULL::text'
+      WHEN count(*) = 1 THEN min(format(part, 'o'))
+      ELSE '''['' || ' || string_agg(format('coalesce(to_json(%s)::text, ''null'')', format(part, 'o')), ' || '','' || ' ORDER BY ord) || ' || '']'''
+    END
+    INTO key_new, key_old
+  FROM (
+    -- %s in part: the row alias; the column name is already quoted and escaped for format().
+    SELECT k.ord, CASE WHEN a.atttypid IN ('text'::regtype, 'varchar'::regtype) THEN '%s.' || replace(quote_ident(k.name), '%', '%%')
+                       WHEN a.atttypid IN ('int2'::regtype, 'int4'::regtype, 'int8'::regtype) THEN '%s.' || replace(quote_ident(k.name), '%', '%%') || '::text'
+                       ELSE '(to_jsonb(%s.' || replace(quote_ident(k.name), '%', '%%') || ') #>> ''{}'')' END AS part
+    FROM unnest(audit_trail.table_key(target)) WITH ORDINALITY AS k(name, ord)
+    JOIN pg_attribute a ON a.attrelid = target AND a.attname = k.name
+  ) AS key_parts;
+  IF cfg.name_column IS NOT NULL AND EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = target AND attname = cfg.name_column AND NOT attisdropped) THEN
+    name_new := format('(to_jsonb(n.%I) #>> ''{}'')', cfg.name_column);
+    name_old := format('(to_jsonb(o.%I) #>> ''{}'')', cfg.name_column);
+  ELSE
+    name_new := 'NULL::text';
+    name_old := 'NULL::text';
+  END IF;
+
+  -- jsonb_build_object takes at most 100 arguments: 50 columns per call, concatenated.
+  SELECT coalesce(string_agg(format('jsonb_build_object(%s)', pairs), ' || '), '''{}''::jsonb') INTO created_changes
+  FROM (SELECT string_agg(pair, ', ' ORDER BY i) AS pairs FROM unnest(created_pairs) WITH ORDINALITY AS p(pair, i) GROUP BY (i - 1) / 50) AS chunks;
+  SELECT coalesce(string_agg(format('jsonb_build_object(%s)', pairs), ' || '), '''{}''::jsonb') INTO deleted_changes
+  FROM (SELECT string_agg(pair, ', ' ORDER BY i) AS pairs FROM unnest(deleted_pairs) WITH ORDINALITY AS p(pair, i) GROUP BY (i - 1) / 50) AS chunks;
+
+  context_columns := 'log_name, actor_type, actor_id, actor_name, actor_email, impersonator_id, impersonator_name, '
+                     'action, resource_type, resource_id, resource_name, changes, changed_fields, '
+                     'ip_address, user_agent, location_id, tenant_id, request_id, source, metadata';
+  context_values := 'c_log_name, c_actor_type, c_actor_id, c_actor_name, c_actor_email, c_impersonator_id, c_impersonator_name';
+
+  body := format($body$
+DECLARE
+  ctx jsonb := audit_trail.statement_context();
+  c_log_name text := coalesce(ctx ->> 'log_name', 'backoffice');
+  c_actor_type text := CASE WHEN ctx IS NULL THEN 'database' ELSE coalesce(ctx ->> 'actor_type', 'system') END;
+  c_actor_id text := ctx ->> 'actor_id';
+  c_actor_name text := CASE WHEN ctx IS NULL THEN session_user::text ELSE ctx ->> 'actor_name' END;
+  c_actor_email text := ctx ->> 'actor_email';
+  c_impersonator_id text := ctx ->> 'impersonator_id';
+  c_impersonator_name text := ctx ->> 'impersonator_name';
+  c_ip inet := CASE WHEN ctx IS NULL THEN inet_client_addr() ELSE (ctx ->> 'ip_address')::inet END;
+  c_user_agent text := ctx ->> 'user_agent';
+  c_location_id text := ctx ->> 'location_id';
+  c_tenant_id text := ctx ->> 'tenant_id';
+  c_request_id text := ctx ->> 'request_id';
+  c_source text := coalesce(ctx ->> 'source', 'trigger');
+  c_metadata jsonb := CASE WHEN ctx IS NULL THEN jsonb_build_object('application_name', nullif(current_setting('application_name', true), ''))
+                           ELSE ctx -> 'metadata' END;
+BEGIN
+  IF TG_OP = 'INSERT' THEN
+    INSERT INTO audit_trail.activity_log (%1$s)
+    SELECT %2$s, 'created', %3$L, %4$s, %5$s, %6$s, %7$L::text[],
+           c_ip, c_user_agent, c_location_id, c_tenant_id, c_request_id, c_source, c_metadata
+    FROM audit_trail_new AS n;
+  ELSIF TG_OP = 'DELETE' THEN
+    INSERT INTO audit_trail.activity_log (%1$s)
+    SELECT %2$s, 'deleted', %3$L, %8$s, %9$s, %10$s, %7$L::text[],
+           c_ip, c_user_agent, c_location_id, c_tenant_id, c_request_id, c_source, c_metadata
+    FROM audit_trail_old AS o;
+  ELSE
+    -- Old and new images paired by position: PostgreSQL appends both images of each row to the
+    -- transition tables together, and a scan returns them in that order (a changed key pairs).
+    INSERT INTO audit_trail.activity_log (%1$s)
+    SELECT %2$s, CASE %11$s ELSE 'updated' END, %3$L, %4$s, %5$s, audit_trail_changes, audit_trail_fields,
+           c_ip, c_user_agent, c_location_id, c_tenant_id, c_request_id, c_source, c_metadata
+    FROM (
+      SELECT n.*, %12$s AS audit_trail_changes, array_remove(ARRAY[%13$s]::text[], NULL) AS audit_trail_fields
+      FROM (SELECT row_number() OVER () AS audit_trail_position, t.* FROM audit_trail_old AS t) AS o
+      JOIN (SELECT row_number() OVER () AS audit_trail_position, t.* FROM audit_trail_new AS t) AS n
+        ON n.audit_trail_position = o.audit_trail_position
+      WHERE %14$s
+    ) AS n
+    ORDER BY n.audit_trail_position;
+  END IF;
+  RETURN NULL;
+END
+$body$,
+    context_columns,
+    context_values,
+    cfg.resource_type,
+    key_new,
+    name_new,
+    created_changes,
+    recorded::text,
+    key_old,
+    name_old,
+    deleted_changes,
+    CASE WHEN cardinality(toggle_parts) = 0 THEN 'WHEN false THEN NULL' ELSE array_to_string(toggle_parts, ' ') END,
+    CASE WHEN cardinality(updated_parts) = 0 THEN '''{}''::jsonb' ELSE array_to_string(updated_parts, ' || ') END,
+    CASE WHEN cardinality(field_parts) = 0 THEN 'NULL' ELSE array_to_string(field_parts, ', ') END,
+    CASE WHEN cardinality(distinct_parts) = 0 THEN 'false' ELSE array_to_string(distinct_parts, ' OR ') END);
+
+  -- SECURITY DEFINER: roles writing to the table need no privilege on the log. jit = off: the
+  -- INSERT of a large statement would otherwise pay JIT compilation (~200 ms per 10,000 rows);
+  -- plan_cache_mode: its custom plans cost more to make than they save.
+  EXECUTE format('CREATE OR REPLACE FUNCTION audit_trail.%I() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER '
+                 'SET search_path = pg_catalog, pg_temp SET jit = off SET plan_cache_mode = force_generic_plan AS %L',
+                 'capture_table_' || target::oid, body);
+  EXECUTE format('REVOKE ALL ON FUNCTION audit_trail.%I() FROM PUBLIC', 'capture_table_' || target::oid);
+END
+$$;
+
+-- The generated function of `target`, or NULL when it has none.
+CREATE OR REPLACE FUNCTION audit_trail.capture_function(target oid) RETURNS regprocedure
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+  SELECT to_regprocedure(format('audit_trail.%I()', 'capture_table_' || target))
+$$;
+
+-- (Re)creates the capture triggers of one table, on its generated function: one per event, since a
+-- trigger with transition tables can fire for one event only; TRUNCATE has no rows and gets one
+-- entry.
 CREATE OR REPLACE FUNCTION audit_trail.install_capture_triggers(target regclass) RETURNS void
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  fn text := format('audit_trail.%I()', 'capture_table_' || target::oid);
 BEGIN
   -- The per-row trigger of earlier versions of this file.
   IF EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid = target AND tgname = 'audit_trail_capture') THEN
     EXECUTE format('DROP TRIGGER audit_trail_capture ON %s', target);
   END IF;
   EXECUTE format('CREATE OR REPLACE TRIGGER audit_trail_capture_insert AFTER INSERT ON %s
-                  REFERENCING NEW TABLE AS audit_trail_new
-                  FOR EACH STATEMENT EXECUTE FUNCTION audit_trail.capture_statement()', target);
+                  REFERENCING NEW TABLE AS audit_trail_new FOR EACH STATEMENT EXECUTE FUNCTION %s', target, fn);
   EXECUTE format('CREATE OR REPLACE TRIGGER audit_trail_capture_update AFTER UPDATE ON %s
-                  REFERENCING OLD TABLE AS audit_trail_old NEW TABLE AS audit_trail_new
-                  FOR EACH STATEMENT EXECUTE FUNCTION audit_trail.capture_statement()', target);
+                  REFERENCING OLD TABLE AS audit_trail_old NEW TABLE AS audit_trail_new FOR EACH STATEMENT EXECUTE FUNCTION %s', target, fn);
   EXECUTE format('CREATE OR REPLACE TRIGGER audit_trail_capture_delete AFTER DELETE ON %s
-                  REFERENCING OLD TABLE AS audit_trail_old
-                  FOR EACH STATEMENT EXECUTE FUNCTION audit_trail.capture_statement()', target);
+                  REFERENCING OLD TABLE AS audit_trail_old FOR EACH STATEMENT EXECUTE FUNCTION %s', target, fn);
   EXECUTE format('CREATE OR REPLACE TRIGGER audit_trail_capture_truncate AFTER TRUNCATE ON %s
                   FOR EACH STATEMENT EXECUTE FUNCTION audit_trail.capture_truncate()', target);
+END
+$$;
+
+-- Sets capture of `target` up with the options of `cfg`: its function, its triggers, its catalog
+-- row. The row is taken out while the triggers are (re)created and put back after, so the DDL
+-- event triggers, which look only at captured tables, do not report the setup as a capture change.
+CREATE OR REPLACE FUNCTION audit_trail.install_capture(target regclass, cfg audit_trail.captured_tables) RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+  cfg.table_oid := target;
+  cfg.key_columns := audit_trail.table_key(target);
+  DELETE FROM audit_trail.captured_tables WHERE table_oid = target;
+  PERFORM audit_trail.generate_capture_function(target, cfg);
+  PERFORM audit_trail.install_capture_triggers(target);
+  INSERT INTO audit_trail.captured_tables SELECT (cfg).*;
 END
 $$;
 
@@ -449,6 +524,7 @@ DECLARE
   table_columns text[];
   missing text[];
   toggles text[];
+  cfg audit_trail.captured_tables;
 BEGIN
   IF target IS NULL THEN
     RAISE EXCEPTION 'audit_trail.enable_capture: table is null' USING ERRCODE = '22004';
@@ -474,28 +550,22 @@ BEGIN
     WHEN toggle = '' THEN '{}'::text[]
     ELSE ARRAY[toggle] END;
 
-  -- Triggers first, catalog row second: the DDL event trigger looks only at tables in the
-  -- catalog, so setting capture up is not itself reported as a capture change.
-  PERFORM audit_trail.install_capture_triggers(target);
-  INSERT INTO audit_trail.captured_tables AS t
-    (table_oid, resource_type, name_column, ignore_columns, redact_columns, toggle_columns)
-  VALUES (
-    target,
-    coalesce(resource_type, (SELECT relname::text FROM pg_class WHERE oid = target)),
-    name_column,
-    ARRAY['updated_at', 'updatedAt'] || coalesce(ignore, '{}'),
-    coalesce(redact, '{}'),
-    toggles)
-  ON CONFLICT (table_oid) DO UPDATE SET
-    resource_type = EXCLUDED.resource_type, name_column = EXCLUDED.name_column,
-    ignore_columns = EXCLUDED.ignore_columns, redact_columns = EXCLUDED.redact_columns,
-    toggle_columns = EXCLUDED.toggle_columns
-  WHERE (t.resource_type, t.name_column, t.ignore_columns, t.redact_columns, t.toggle_columns)
-    IS DISTINCT FROM (EXCLUDED.resource_type, EXCLUDED.name_column, EXCLUDED.ignore_columns,
-                      EXCLUDED.redact_columns, EXCLUDED.toggle_columns)
-  ;
-  PERFORM audit_trail.refresh_capture(target);
-  UPDATE audit_trail.captured_tables SET enabled_key_columns = key_columns WHERE table_oid = target;
+  SELECT * INTO cfg FROM audit_trail.captured_tables WHERE table_oid = target;
+  IF NOT FOUND
+     OR (cfg.resource_type, cfg.name_column, cfg.ignore_columns, cfg.redact_columns, cfg.toggle_columns)
+        IS DISTINCT FROM (coalesce(resource_type, (SELECT relname::text FROM pg_class WHERE oid = target)), name_column,
+                          ARRAY['updated_at', 'updatedAt'] || coalesce(ignore, '{}'), coalesce(redact, '{}'), toggles) THEN
+    cfg.enabled_at := now();
+  END IF;
+  cfg.resource_type := coalesce(resource_type, (SELECT relname::text FROM pg_class WHERE oid = target));
+  cfg.name_column := name_column;
+  cfg.ignore_columns := ARRAY['updated_at', 'updatedAt'] || coalesce(ignore, '{}');
+  cfg.redact_columns := coalesce(redact, '{}');
+  cfg.toggle_columns := toggles;
+  cfg.max_value_bytes := coalesce(cfg.max_value_bytes, 65536);
+  -- Enabling (again) accepts the table's current key as the one verify compares with.
+  cfg.enabled_key_columns := audit_trail.table_key(target);
+  PERFORM audit_trail.install_capture(target, cfg);
 END
 $$;
 
@@ -510,6 +580,7 @@ BEGIN
   EXECUTE format('DROP TRIGGER IF EXISTS audit_trail_capture_update ON %s', target);
   EXECUTE format('DROP TRIGGER IF EXISTS audit_trail_capture_delete ON %s', target);
   EXECUTE format('DROP TRIGGER IF EXISTS audit_trail_capture_truncate ON %s', target);
+  EXECUTE format('DROP FUNCTION IF EXISTS audit_trail.%I()', 'capture_table_' || target::oid);
 END
 $$;
 
@@ -517,6 +588,8 @@ REVOKE ALL ON FUNCTION audit_trail.enable_capture(regclass, text, text, text[], 
 REVOKE ALL ON FUNCTION audit_trail.disable_capture(regclass) FROM PUBLIC;
 REVOKE ALL ON FUNCTION audit_trail.refresh_capture(regclass) FROM PUBLIC;
 REVOKE ALL ON FUNCTION audit_trail.install_capture_triggers(regclass) FROM PUBLIC;
+REVOKE ALL ON FUNCTION audit_trail.install_capture(regclass, audit_trail.captured_tables) FROM PUBLIC;
+REVOKE ALL ON FUNCTION audit_trail.generate_capture_function(regclass, audit_trail.captured_tables) FROM PUBLIC;
 
 -- Plugins read the catalog to know which tables the database already records.
 CREATE OR REPLACE FUNCTION audit_trail.captured_table_names() RETURNS SETOF text
@@ -537,7 +610,7 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
          t.toggle_columns, t.key_columns,
          ARRAY(SELECT tg.tgname::text FROM pg_trigger tg
                WHERE tg.tgrelid = t.table_oid AND tg.tgenabled <> 'D'
-                 AND tg.tgfoid IN ('audit_trail.capture_statement()'::regprocedure, 'audit_trail.capture_truncate()'::regprocedure)
+                 AND tg.tgfoid IN (audit_trail.capture_function(t.table_oid), 'audit_trail.capture_truncate()'::regprocedure)
                ORDER BY 1)
   FROM audit_trail.captured_tables t
   JOIN pg_class c ON c.oid = t.table_oid
@@ -559,7 +632,7 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
                                         'audit_trail_capture_truncate', 'audit_trail_capture_update']) AS expected
       WHERE NOT EXISTS (SELECT 1 FROM pg_trigger tg
                         WHERE tg.tgrelid = target AND tg.tgname = expected AND tg.tgenabled <> 'D'
-                          AND tg.tgfoid IN ('audit_trail.capture_statement()'::regprocedure, 'audit_trail.capture_truncate()'::regprocedure))
+                          AND tg.tgfoid IN (audit_trail.capture_function(target), 'audit_trail.capture_truncate()'::regprocedure))
       ORDER BY 1) AS names
   ) AS missing
 $$;
@@ -643,6 +716,7 @@ BEGIN
         ELSE format('capture trigger %s was dropped', dropped.address_names[3]) END);
       IF dropped.object_type = 'table' THEN
         DELETE FROM audit_trail.captured_tables WHERE table_oid = target;
+        EXECUTE format('DROP FUNCTION IF EXISTS audit_trail.%I()', 'capture_table_' || target);
       END IF;
     EXCEPTION WHEN OTHERS THEN
       RAISE WARNING 'audit-trail: could not record % of %: %', tg_tag, dropped.object_identity, SQLERRM;
@@ -675,19 +749,26 @@ BEGIN
 END
 $$;
 
--- Tables captured by an earlier version of this file (one row-level trigger) move to the
--- statement-level triggers; then the row-level functions go.
+-- Every captured table gets its function generated by this version of the file; a table whose
+-- triggers still use an earlier version's functions (the generic statement-level or row-level
+-- trigger) gets new triggers. Then the generic functions go.
 DO $$
 DECLARE
-  captured oid;
+  cfg audit_trail.captured_tables;
 BEGIN
-  FOR captured IN
-    SELECT c.table_oid FROM audit_trail.captured_tables c
-    WHERE EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid = c.table_oid AND tgname = 'audit_trail_capture')
-  LOOP
-    PERFORM audit_trail.install_capture_triggers(captured::regclass);
+  FOR cfg IN SELECT c.* FROM audit_trail.captured_tables c JOIN pg_class t ON t.oid = c.table_oid LOOP
+    IF EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid = cfg.table_oid AND tgname = 'audit_trail_capture')
+       OR NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid = cfg.table_oid AND tgname = 'audit_trail_capture_update'
+                        AND tgfoid = audit_trail.capture_function(cfg.table_oid)) THEN
+      PERFORM audit_trail.install_capture(cfg.table_oid::regclass, cfg);
+    ELSE
+      PERFORM audit_trail.generate_capture_function(cfg.table_oid::regclass, cfg);
+    END IF;
   END LOOP;
 END
 $$;
 DROP FUNCTION IF EXISTS audit_trail.capture_row();
 DROP FUNCTION IF EXISTS audit_trail.json_null_columns(text[], jsonb, anyelement);
+DROP FUNCTION IF EXISTS audit_trail.capture_statement();
+DROP FUNCTION IF EXISTS audit_trail.capture_value(text, jsonb, boolean, boolean, integer);
+DROP FUNCTION IF EXISTS audit_trail.encode_value(text, jsonb);

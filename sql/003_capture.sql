@@ -130,32 +130,32 @@ $$;
 -- A context JSON (from a tag or from set_config) checked strictly: an object with only the
 -- known keys, text values (metadata: an object), actor_type 'user' or 'system', a valid IP
 -- address. Returns it with `source` set, or NULL when anything is wrong: a malformed context is
--- treated as absent and never fails the write.
+-- treated as absent and never fails the write. One exception block (the JSON and inet casts);
+-- the rest are plain expressions, no loop.
+-- Not SECURITY DEFINER and no SET: these run on every captured write, inside the capture
+-- function whose search_path is pinned (a SET here would cost a search_path switch per call).
 CREATE OR REPLACE FUNCTION audit_trail.checked_context(raw text, from_tag boolean) RETURNS jsonb
-LANGUAGE plpgsql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
+LANGUAGE plpgsql IMMUTABLE AS $$
 DECLARE
   ctx jsonb;
-  key text;
-  value jsonb;
 BEGIN
+  IF raw IS NULL THEN
+    RETURN NULL;
+  END IF;
   BEGIN
     ctx := raw::jsonb;
     IF jsonb_typeof(ctx) <> 'object' THEN RETURN NULL; END IF;
-    FOR key, value IN SELECT * FROM jsonb_each(ctx) LOOP
-      IF key = 'metadata' THEN
-        IF jsonb_typeof(value) NOT IN ('object', 'null') THEN RETURN NULL; END IF;
-      ELSIF key IN ('log_name', 'actor_type', 'actor_id', 'actor_name', 'actor_email', 'impersonator_id',
-                    'impersonator_name', 'ip_address', 'user_agent', 'location_id', 'tenant_id', 'request_id', 'source') THEN
-        IF jsonb_typeof(value) NOT IN ('string', 'null') THEN RETURN NULL; END IF;
-      ELSE
-        RETURN NULL;
-      END IF;
-    END LOOP;
-    IF coalesce(ctx ->> 'actor_type', 'system') NOT IN ('user', 'system') THEN RETURN NULL; END IF;
     PERFORM (ctx ->> 'ip_address')::inet;
   EXCEPTION WHEN OTHERS THEN
     RETURN NULL;
   END;
+  IF (ctx - ARRAY['log_name', 'actor_type', 'actor_id', 'actor_name', 'actor_email', 'impersonator_id', 'impersonator_name',
+                  'ip_address', 'user_agent', 'location_id', 'tenant_id', 'request_id', 'source', 'metadata']) <> '{}'::jsonb
+     OR jsonb_path_exists(ctx - 'metadata', '$.* ? (@.type() != "string" && @.type() != "null")')
+     OR coalesce(jsonb_typeof(ctx -> 'metadata'), 'null') NOT IN ('object', 'null')
+     OR coalesce(ctx ->> 'actor_type', 'system') NOT IN ('user', 'system') THEN
+    RETURN NULL;
+  END IF;
   RETURN ctx || jsonb_build_object('source', CASE
     WHEN from_tag THEN 'orm'
     WHEN ctx ->> 'source' IN ('orm', 'manual') THEN ctx ->> 'source'
@@ -170,12 +170,12 @@ $$;
 -- pass for a tag. split_part(..., -1) and plain string functions only: a regular expression over
 -- a long statement (an 80 KB createMany) costs far more than the rest of the trigger.
 CREATE OR REPLACE FUNCTION audit_trail.statement_context() RETURNS jsonb
-LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+LANGUAGE plpgsql STABLE AS $$
 DECLARE
   statement text := current_query();
   pair text;
   tag text;
-  ctx jsonb;
+  decoded text;
   setting text;
 BEGIN
   IF right(statement, 3) = '''*/' THEN
@@ -187,20 +187,26 @@ BEGIN
         EXIT;
       END IF;
     END LOOP;
+    -- base64url, unpadded: decoding cannot fail; the bytes may still not be UTF-8.
     IF tag IS NOT NULL AND tag ~ '^[A-Za-z0-9_-]+$' AND length(tag) % 4 <> 1 THEN
       BEGIN
-        ctx := audit_trail.checked_context(
-          convert_from(decode(translate(tag, '-_', '+/') || repeat('=', (4 - length(tag) % 4) % 4), 'base64'), 'UTF8'), true);
+        decoded := convert_from(decode(translate(tag, '-_', '+/') || repeat('=', (4 - length(tag) % 4) % 4), 'base64'), 'UTF8');
       EXCEPTION WHEN OTHERS THEN
-        ctx := NULL;
+        decoded := NULL;
       END;
-      IF ctx IS NOT NULL THEN RETURN ctx; END IF;
+      IF decoded IS NOT NULL THEN
+        RETURN coalesce(audit_trail.checked_context(decoded, true), audit_trail.setting_context());
+      END IF;
     END IF;
   END IF;
-  setting := nullif(current_setting('audit_trail.context', true), '');
-  IF setting IS NOT NULL THEN RETURN audit_trail.checked_context(setting, false); END IF;
-  RETURN NULL;
+  RETURN audit_trail.setting_context();
 END
+$$;
+
+-- The transaction's set_config('audit_trail.context', <json>, true), checked, or NULL.
+CREATE OR REPLACE FUNCTION audit_trail.setting_context() RETURNS jsonb
+LANGUAGE sql STABLE AS $$
+  SELECT audit_trail.checked_context(nullif(current_setting('audit_trail.context', true), ''), false)
 $$;
 
 -- The capture path is generated per table: at enable_capture and after every change of the

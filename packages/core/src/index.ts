@@ -2,8 +2,8 @@
  * @audit-trail/core: request context, diffs and value encoding, entry writing and the SQL
  * migrations shared by every audit-trail plugin.
  */
-export { runWithAuditContext, getAuditContext, mergeAuditContexts } from './context/audit-context.js'
-export type { Actor, AuditContext } from './context/audit-context.js'
+export { runWithAuditContext, runWithLateAuditContext, getAuditContext, setAuditActor, mergeAuditContexts } from './context/audit-context.js'
+export type { Actor, AuditContext, LateContextKey, LateContextResolvers } from './context/audit-context.js'
 
 export {
   encodeValue,

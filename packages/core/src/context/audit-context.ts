@@ -1,4 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks'
+import { InvalidArgumentError } from '../errors.js'
 
 /** Who did something. `id` is required; the rest is shown in the log as given. */
 export interface Actor {
@@ -26,14 +27,32 @@ export interface AuditContext {
   metadata?: Record<string, unknown>
 }
 
+/** The context keys a request middleware may resolve late, when the first write of the request happens. */
+export type LateContextKey = 'actor' | 'impersonator' | 'locationId' | 'tenantId' | 'metadata'
+
+/** Resolvers of late keys: each is called until it returns a value (null/undefined: not yet). */
+export type LateContextResolvers = Partial<Record<LateContextKey, () => unknown>>
+
+interface Scope {
+  readonly parent: Scope | undefined
+  /** What runWithAuditContext was given (undefined keys dropped). */
+  readonly own: AuditContext
+  /** Late resolvers still to be asked, and what they have answered so far. */
+  readonly late: { readonly resolvers: LateContextResolvers; readonly values: AuditContext; readonly pending: Set<LateContextKey> } | undefined
+  /** setAuditActor() in this scope. */
+  override: AuditContext | undefined
+  /** Bumped whenever late values or the override change; the resolved context is cached per version. */
+  version: number
+  cached: { readonly parent: Readonly<AuditContext> | undefined; readonly version: number; readonly value: Readonly<AuditContext> } | undefined
+}
+
 // One store per process, even when both the ESM and the CJS build of this package are loaded
 // (an ESM app using a CJS-resolved plugin): otherwise context set through one copy would be
 // invisible to the other.
-const STORE_KEY = Symbol.for('@audit-trail/core.context-storage')
-type GlobalWithStore = typeof globalThis & { [STORE_KEY]?: AsyncLocalStorage<Readonly<AuditContext>> }
+const STORE_KEY = Symbol.for('@audit-trail/core.context-scope')
+type GlobalWithStore = typeof globalThis & { [STORE_KEY]?: AsyncLocalStorage<Scope> }
 const globalWithStore = globalThis as GlobalWithStore
-const storage: AsyncLocalStorage<Readonly<AuditContext>> =
-  globalWithStore[STORE_KEY] ?? (globalWithStore[STORE_KEY] = new AsyncLocalStorage())
+const storage: AsyncLocalStorage<Scope> = globalWithStore[STORE_KEY] ?? (globalWithStore[STORE_KEY] = new AsyncLocalStorage())
 
 /**
  * Runs `fn` with `ctx` as the audit context of everything it does, across `await`s.
@@ -46,9 +65,51 @@ const storage: AsyncLocalStorage<Readonly<AuditContext>> =
  * })
  */
 export function runWithAuditContext<T>(ctx: AuditContext, fn: () => T): T {
-  const outer = storage.getStore()
-  const merged = outer ? mergeAuditContexts(outer, ctx) : withoutUndefined(ctx)
-  return storage.run(Object.freeze(merged), () => startLazyThenable(fn()))
+  return runInScope(newScope(withoutUndefined(ctx), undefined), fn)
+}
+
+/**
+ * Like `runWithAuditContext`, with some keys resolved late: each resolver is asked again every
+ * time the context is read (a statement is tagged, `record()` runs) until it returns a value, and
+ * that value is kept for the rest of the scope. This is how the request middleware gets the
+ * actor of apps that authenticate per route, after the middleware ran. A resolver returning a
+ * promise is not waited for: its value counts from the next read after it settles.
+ */
+export function runWithLateAuditContext<T>(ctx: AuditContext, resolvers: LateContextResolvers, fn: () => T): T {
+  const pending = new Set(Object.keys(resolvers) as LateContextKey[])
+  return runInScope(newScope(withoutUndefined(ctx), { resolvers, values: {}, pending }), fn)
+}
+
+function newScope(own: AuditContext, late: Scope['late']): Scope {
+  return { parent: storage.getStore(), own, late, override: undefined, version: 0, cached: undefined }
+}
+
+function runInScope<T>(scope: Scope, fn: () => T): T {
+  return storage.run(scope, () => startLazyThenable(fn()))
+}
+
+/**
+ * Sets the actor of the current audit context from here on (its other keys stay): e.g. right
+ * after a login, when the middleware could not know the user yet. `null` records the following
+ * writes as system. Throws outside any audit context.
+ *
+ * @example
+ * app.post('/login', async (req, res) => {
+ *   const user = await checkPassword(req.body)
+ *   setAuditActor({ id: user.id, name: user.name })
+ *   await log.record({ action: 'login' })
+ * })
+ */
+export function setAuditActor(actor: Actor | null): void {
+  const scope = storage.getStore()
+  if (!scope) {
+    throw new InvalidArgumentError(
+      'audit-trail: setAuditActor() ran outside any audit context; call it inside runWithAuditContext or a request handled by auditContextMiddleware.',
+    )
+  }
+  scope.override = { ...scope.override, actor }
+  if (scope.late) scope.late.pending.delete('actor')
+  scope.version++
 }
 
 /**
@@ -70,9 +131,54 @@ function startLazyThenable<T>(result: T): T {
 
 /** The audit context of the current async call chain, or `undefined` outside any. */
 export function getAuditContext(): Readonly<AuditContext> | undefined {
-  return storage.getStore()
+  const scope = storage.getStore()
+  return scope ? resolveScope(scope) : undefined
 }
 
+// The same object is returned while nothing changed, so callers may cache by identity (the
+// statement tag is built once per context object).
+function resolveScope(scope: Scope): Readonly<AuditContext> {
+  const parent = scope.parent ? resolveScope(scope.parent) : undefined
+  if (scope.late && scope.late.pending.size > 0) askLateResolvers(scope)
+  const cached = scope.cached
+  if (cached && cached.parent === parent && cached.version === scope.version) return cached.value
+  const own = { ...scope.own, ...scope.late?.values, ...scope.override }
+  const value = Object.freeze(parent ? mergeAuditContexts(parent, own) : own)
+  scope.cached = { parent, version: scope.version, value }
+  return value
+}
+
+function askLateResolvers(scope: Scope): void {
+  const late = scope.late!
+  for (const key of [...late.pending]) {
+    let answer: unknown
+    try {
+      answer = late.resolvers[key]?.()
+    } catch {
+      continue // a resolver that throws is asked again later; the write is never failed by it
+    }
+    if (answer === null || answer === undefined) continue
+    if (typeof (answer as { then?: unknown }).then === 'function') {
+      late.pending.delete(key)
+      ;(answer as PromiseLike<unknown>).then(
+        (value) => {
+          if (value === null || value === undefined) late.pending.add(key)
+          else setLateValue(scope, key, value)
+        },
+        () => late.pending.add(key),
+      )
+      continue
+    }
+    setLateValue(scope, key, answer)
+  }
+}
+
+function setLateValue(scope: Scope, key: LateContextKey, value: unknown): void {
+  const late = scope.late!
+  late.pending.delete(key)
+  ;(late.values as Record<string, unknown>)[key] = value
+  scope.version++
+}
 /** `inner` over `outer`, as nested `runWithAuditContext` calls combine them. */
 export function mergeAuditContexts(outer: AuditContext, inner: AuditContext): AuditContext {
   const merged: AuditContext = { ...outer, ...withoutUndefined(inner) }

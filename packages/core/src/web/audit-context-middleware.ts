@@ -1,11 +1,17 @@
 import { randomUUID } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { runWithAuditContext, type Actor, type AuditContext } from '../context/audit-context.js'
+import { runWithLateAuditContext, type Actor, type AuditContext, type LateContextResolvers } from '../context/audit-context.js'
 import { clientIp, type TrustProxy } from './client-ip.js'
 
 type Resolver<Req, T> = (req: Req) => T | null | undefined | Promise<T | null | undefined>
 
-/** How `auditContextMiddleware` reads the audit context from a request. */
+/**
+ * How `auditContextMiddleware` reads the audit context from a request. The resolvers run when the
+ * middleware does, and those that found nothing then (no user yet: the app authenticates per
+ * route, after the middleware) run again when the request's first write or `record()` happens,
+ * until they return a value. So `req => req.user && {...}` works with the middleware mounted
+ * first, before Passport, a JWT guard or a per-route check.
+ */
 export interface AuditContextMiddlewareOptions<Req extends IncomingMessage = IncomingMessage> {
   /** The acting user (e.g. `req => req.user && { id: req.user.id, name: req.user.name }`). Default: none, recorded as System. */
   actor?: Resolver<Req, Actor>
@@ -28,37 +34,41 @@ export interface AuditContextMiddlewareOptions<Req extends IncomingMessage = Inc
 // Request ids from outside are stored and echoed: keep them short and printable.
 const VALID_REQUEST_ID = /^[\w.:@/+=-]{1,200}$/
 
-/** Builds the audit context of one request with `options`. Shared by the Express and Fastify adapters. */
+/** The audit context of one request, and resolvers for what it could not know yet. Shared by the Express and Fastify adapters. */
 export async function resolveRequestContext<Req extends IncomingMessage>(
   req: Req,
   options: AuditContextMiddlewareOptions<Req>,
-): Promise<AuditContext> {
-  const [actor, impersonator, locationId, tenantId, metadata] = await Promise.all([
-    options.actor?.(req),
-    options.impersonator?.(req),
-    options.location?.(req),
-    options.tenant?.(req),
-    options.metadata?.(req),
-  ])
+): Promise<{ context: AuditContext; late: LateContextResolvers }> {
+  const resolvers: Record<keyof LateContextResolvers, Resolver<Req, unknown> | undefined> = {
+    actor: options.actor,
+    impersonator: options.impersonator,
+    locationId: options.location,
+    tenantId: options.tenant,
+    metadata: options.metadata,
+  }
+  const keys = Object.keys(resolvers) as Array<keyof LateContextResolvers>
+  const answers = await Promise.all(keys.map((key) => resolvers[key]?.(req)))
   const incomingId = req.headers[(options.requestIdHeader ?? 'x-request-id').toLowerCase()]
   const requestId = typeof incomingId === 'string' && VALID_REQUEST_ID.test(incomingId) ? incomingId : randomUUID()
   const userAgent = req.headers['user-agent']
-  const ctx: AuditContext = {
-    actor: actor ?? null,
-    impersonator: impersonator ?? null,
+  const context: AuditContext = {
     ipAddress: clientIp({
       remoteAddress: req.socket?.remoteAddress,
       forwardedFor: req.headers['x-forwarded-for'],
       trustProxy: options.trustProxy ?? false,
     }),
     userAgent: typeof userAgent === 'string' ? userAgent : null,
-    locationId: locationId ?? null,
-    tenantId: tenantId ?? null,
     requestId,
   }
-  if (metadata) ctx.metadata = metadata
-  if (options.logName) ctx.logName = options.logName
-  return ctx
+  const late: LateContextResolvers = {}
+  keys.forEach((key, i) => {
+    const answer = answers[i]
+    const resolver = resolvers[key]
+    if (answer !== null && answer !== undefined) (context as Record<string, unknown>)[key] = answer
+    else if (resolver) late[key] = () => resolver(req)
+  })
+  if (options.logName) context.logName = options.logName
+  return { context, late }
 }
 
 /**
@@ -78,9 +88,9 @@ export function auditContextMiddleware<Req extends IncomingMessage = IncomingMes
 ): (req: Req, res: ServerResponse, next: (error?: unknown) => void) => void {
   return (req, res, next) => {
     resolveRequestContext(req, options).then(
-      (ctx) => {
-        if (!res.headersSent) res.setHeader('X-Request-Id', ctx.requestId!)
-        runWithAuditContext(ctx, () => next())
+      ({ context, late }) => {
+        if (!res.headersSent) res.setHeader('X-Request-Id', context.requestId!)
+        runWithLateAuditContext(context, late, () => next())
       },
       (error: unknown) => next(error),
     )
@@ -106,9 +116,9 @@ export function auditContextFastify(options: AuditContextMiddlewareOptions = {})
   const plugin = async (fastify: FastifyLike) => {
     fastify.addHook('onRequest', (request, reply, done) => {
       resolveRequestContext(request.raw, options).then(
-        (ctx) => {
-          reply.header('X-Request-Id', ctx.requestId!)
-          runWithAuditContext(ctx, () => done())
+        ({ context, late }) => {
+          reply.header('X-Request-Id', context.requestId!)
+          runWithLateAuditContext(context, late, () => done())
         },
         (error: unknown) => done(error instanceof Error ? error : new Error(String(error))),
       )

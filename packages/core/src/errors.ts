@@ -39,11 +39,19 @@ export class AuditConfigurationError extends AuditTrailError {
   }
 
   static catalogUnreadable(cause: unknown): AuditConfigurationError {
-    return new AuditConfigurationError(
-      `audit-trail: cannot read the capture catalog (${(cause as Error)?.message ?? String(cause)}). ` +
-        'Check that the database is reachable and that sql/ is applied (audit-trail migrate) and granted to this role (audit_trail.grant_app_role).',
-      { cause },
-    )
+    const error = (cause ?? {}) as { code?: string; message?: string }
+    const message = error.message ?? String(cause)
+    let fix: string
+    if (error.code && (/^(ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|EHOSTUNREACH|ECONNRESET)$/.test(error.code) || error.code.startsWith('08') || error.code.startsWith('28') || error.code === '3D000')) {
+      fix = 'The database is unreachable or refused the login: check the connection string and that PostgreSQL is up.'
+    } else if (error.code === '42P01' || error.code === '3F000' || error.code === '42883') {
+      fix = 'sql/ is not applied to this database: run `audit-trail migrate --app-role <role>` (or applyMigrations) as the role that owns the log.'
+    } else if (error.code === '42501') {
+      fix = 'This role may not read the capture catalog: run `SELECT audit_trail.grant_app_role(\'<role>\')` as the owner.'
+    } else {
+      fix = 'Check that the database is reachable, that sql/ is applied (audit-trail migrate) and granted to this role (audit_trail.grant_app_role).'
+    }
+    return new AuditConfigurationError(`audit-trail: cannot read the capture catalog (${message}). ${fix}`, { cause })
   }
 
   static captureDrift(problems: readonly string[]): AuditConfigurationError {

@@ -9,7 +9,7 @@
 // Workloads: one single-row INSERT, one 1,000-row INSERT (the ORM writer's json_to_recordset),
 // and the throughput of 8 concurrent clients doing single-row inserts.
 // Run: DATABASE_URL=postgresql://postgres@127.0.0.1:5432/postgres npx tsx bench/chain.ts
-import { cpSync, mkdtempSync, rmSync } from 'node:fs'
+import { cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import pg from 'pg'
@@ -49,7 +49,8 @@ async function setup(config: Config) {
   const database = await createBenchDatabase(config.replace(/[^a-z]/g, '_'))
   if (config === 'no chain') {
     const dir = mkdtempSync(join(tmpdir(), 'audit-sql-'))
-    for (const file of ['001_activity_log.sql', '002_append_only.sql', '003_capture.sql']) {
+    mkdirSync(join(dir, 'functions'))
+    for (const file of ['001_activity_log.sql', '002_capture_catalog.sql', 'functions/01_append_only.sql', 'functions/02_capture.sql']) {
       cpSync(join(sqlDirectory(), file), join(dir, file))
     }
     await applyMigrations(database.url, { directory: dir })

@@ -1,5 +1,8 @@
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { applyMigrations, readMigrations } from '@audit-trail/core'
+import { MigrationError, applyMigrations, readMigrations, sqlDirectory } from '@audit-trail/core'
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js'
 
 let db: TestDatabase
@@ -33,8 +36,18 @@ async function catalogSnapshot(): Promise<string> {
 describe('sql/ migrations', () => {
   it('are numbered files applied in order', () => {
     const names = readMigrations().map((file) => file.name)
-    expect(names.slice(0, 2)).toEqual(['001_activity_log.sql', '002_append_only.sql'])
-    expect([...names].sort()).toEqual(names)
+    expect(readMigrations().map((file) => `${file.kind} ${file.name}`)).toEqual([
+      'numbered 001_activity_log.sql',
+      'numbered 002_capture_catalog.sql',
+      'numbered 003_hash_chain.sql',
+      'numbered 004_archive.sql',
+      'repeatable functions/01_append_only.sql',
+      'repeatable functions/02_capture.sql',
+      'repeatable functions/03_hash_chain.sql',
+      'repeatable functions/04_archive.sql',
+      'repeatable functions/05_protection_checks.sql',
+    ])
+    expect(names.filter((name) => !name.startsWith('functions/'))).toEqual([...names.filter((name) => !name.startsWith('functions/'))].sort())
   })
 
   it('create the activity log exactly as SPEC.md lists it', async () => {
@@ -109,10 +122,22 @@ describe('sql/ migrations', () => {
     expect(defs.activity_log_tenant_idx).toContain('(tenant_id, id)')
   })
 
-  it('applied a second time change nothing', async () => {
+  it('applied a second time change nothing: numbered files are skipped, repeatable ones re-applied as they are', async () => {
     const before = await catalogSnapshot()
-    await applyMigrations(db.url)
+    const { applied } = await applyMigrations(db.url)
+    expect(applied).toEqual(readMigrations().filter((file) => file.kind === 'repeatable').map((file) => file.name))
     expect(await catalogSnapshot()).toBe(before)
+  })
+
+  it('refuses a numbered file edited after it was applied, naming it, and applies nothing', async () => {
+    const copy = mkdtempSync(join(tmpdir(), 'audit-trail-sql-'))
+    cpSync(sqlDirectory(), copy, { recursive: true })
+    writeFileSync(join(copy, '003_hash_chain.sql'), `${readFileSync(join(copy, '003_hash_chain.sql'), 'utf8')}\n-- edited\n`)
+    writeFileSync(join(copy, 'functions', '05_protection_checks.sql'), `${readFileSync(join(copy, 'functions', '05_protection_checks.sql'), 'utf8')}\nCREATE TABLE audit_trail.should_not_exist (id int);\n`)
+    const error = await applyMigrations(db.url, { directory: copy }).then(() => null, (e: unknown) => e)
+    expect(error).toBeInstanceOf(MigrationError)
+    expect((error as Error).message).toMatch(/^audit-trail: migration 003_hash_chain\.sql was changed after it was applied/)
+    expect(await db.query(`SELECT to_regclass('audit_trail.should_not_exist') AS t`)).toEqual([{ t: null }])
   })
 
   it('reject values outside the allowed sets with a check violation', async () => {

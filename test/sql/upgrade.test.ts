@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto'
+import { createHash, randomBytes } from 'node:crypto'
 import { readdirSync, readFileSync } from 'node:fs'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -11,11 +11,17 @@ import { createTestDatabase, type TestDatabase } from '../support/test-database.
 const fixture = new URL('./fixtures/sql-5bec3ea/', import.meta.url)
 let db: TestDatabase
 let app: pg.Client
+let migrationRows: string[] = []
 const role = `audit_upgrade_app_${randomBytes(3).toString('hex')}`
 
 beforeAll(async () => {
   db = await createTestDatabase({ migrate: false })
-  for (const file of readdirSync(fixture).sort()) await db.query(readFileSync(new URL(file, fixture), 'utf8'))
+  // As the previous release's runner did: every file applied, each recorded with its checksum.
+  for (const file of readdirSync(fixture).sort()) {
+    const sql = readFileSync(new URL(file, fixture), 'utf8')
+    await db.query(sql)
+    await db.query(`INSERT INTO audit_trail.schema_migrations (name, checksum) VALUES ($1, $2)`, [file, createHash('sha256').update(sql).digest('hex')])
+  }
   await db.query(`CREATE ROLE ${role} LOGIN`)
   await db.query(`GRANT CREATE ON SCHEMA public TO ${role}`)
   await db.query(`SELECT audit_trail.grant_app_role($1)`, [role])
@@ -24,6 +30,7 @@ beforeAll(async () => {
   await db.query(`INSERT INTO items (name) VALUES ('before the upgrade')`)
   expect(await db.query(`SELECT has_table_privilege($1, 'audit_trail.activity_log', 'INSERT') AS insert`, [role])).toEqual([{ insert: true }])
   await applyMigrations(db.url)
+  migrationRows = (await db.query<{ name: string }>(`SELECT name FROM audit_trail.schema_migrations ORDER BY name`)).map((r) => r.name)
   if (db.embedded) {
     app = new pg.Client({ connectionString: db.url })
     await app.connect()
@@ -43,6 +50,15 @@ afterAll(async () => {
 })
 
 describe('an install upgraded from sql/ before the hardening', () => {
+  it('was upgraded by the runner: 001 unchanged and skipped, the new numbered files applied, old entries still verify', async () => {
+    expect(migrationRows).toEqual(
+      expect.arrayContaining(['001_activity_log.sql', '002_capture_catalog.sql', '003_hash_chain.sql', '004_archive.sql', 'functions/02_capture.sql']),
+    )
+    const verified = await verifyLog(db.pool)
+    expect(verified.firstBadId).toBeUndefined()
+    expect(verified.checked).toBeGreaterThanOrEqual(1)
+  })
+
   it('the app role lost INSERT on the log and got record_event', async () => {
     expect(
       await db.query(

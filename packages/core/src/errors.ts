@@ -75,4 +75,17 @@ export class AuditConfigurationError extends AuditTrailError {
 export class InvalidArgumentError extends AuditTrailError {}
 
 /** Applying `sql/` failed; `cause` holds the database error. */
-export class MigrationError extends AuditTrailError {}
+export class MigrationError extends AuditTrailError {
+  static sqlNotFound(from: string): MigrationError {
+    return new MigrationError(
+      `audit-trail: cannot find the sql/ migrations of @audit-trail/core (looked from ${from}); reinstall the package or set AUDIT_TRAIL_SQL_DIR.`,
+    )
+  }
+
+  static editedMigration(name: string): MigrationError {
+    return new MigrationError(
+      `audit-trail: migration ${name} was changed after it was applied to this database. Numbered migrations are never edited: ` +
+        'restore the file as released, and put the change in a new numbered file (or in functions/, for functions and triggers).',
+    )
+  }
+}

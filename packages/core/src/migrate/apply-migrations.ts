@@ -12,14 +12,17 @@ export interface ApplyMigrationsOptions {
 }
 
 export interface ApplyMigrationsResult {
-  /** Every migration file, in the order applied. */
+  /** The files run by this call, in order: numbered files not applied before, and every repeatable file. */
   applied: string[]
 }
 
 /**
- * Applies every `sql/` migration in order, in one transaction, under an advisory lock so that
- * two processes migrating at once wait for each other. The files are idempotent, so applying
- * them again is safe and changes nothing. `target` is a connection string or one dedicated
+ * Applies the `sql/` migrations in order, in one transaction, under an advisory lock so that two
+ * processes migrating at once wait for each other: each numbered file once (recorded with its
+ * SHA-256 in `audit_trail.schema_migrations`; a recorded file whose content changed is refused
+ * with a MigrationError naming it, and nothing is applied), then every file of `functions/`
+ * (functions, triggers, views, grants: CREATE OR REPLACE, re-applied each time). Running it again
+ * is safe. `target` is a connection string or one dedicated
  * connection (a `pg` Client or PoolClient, not a Pool: the transaction needs one session).
  *
  * @example
@@ -49,7 +52,13 @@ export async function applyMigrations(
   await target.query('BEGIN')
   try {
     await target.query("SELECT pg_advisory_xact_lock(hashtext('audit_trail.migrate'))")
+    const recorded = await recordedChecksums(target)
     for (const file of files) {
+      const checksum = createHash('sha256').update(file.sql).digest('hex')
+      if (file.kind === 'numbered' && recorded.has(file.name)) {
+        if (recorded.get(file.name) !== checksum) throw MigrationError.editedMigration(file.name)
+        continue
+      }
       try {
         await target.query(file.sql)
       } catch (error) {
@@ -57,7 +66,6 @@ export async function applyMigrations(
           cause: error,
         })
       }
-      const checksum = createHash('sha256').update(file.sql).digest('hex')
       await target.query(
         `INSERT INTO audit_trail.schema_migrations (name, checksum) VALUES ($1, $2)
          ON CONFLICT (name) DO UPDATE SET checksum = EXCLUDED.checksum, applied_at = now()
@@ -79,4 +87,12 @@ export async function applyMigrations(
     throw error
   }
   return { applied }
+}
+
+/** name → checksum of the files recorded in an earlier run; empty on a new database. */
+async function recordedChecksums(target: AuditExecutor): Promise<Map<string, string>> {
+  const { rows } = await target.query(`SELECT to_regclass('audit_trail.schema_migrations') IS NOT NULL AS exists`)
+  if (!rows[0]?.exists) return new Map()
+  const recorded = await target.query('SELECT name, checksum FROM audit_trail.schema_migrations')
+  return new Map(recorded.rows.map((row) => [String(row.name), String(row.checksum)]))
 }

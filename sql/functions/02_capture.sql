@@ -1,12 +1,12 @@
--- audit-trail 003: database-level capture.
+-- audit-trail functions/02: database-level capture.
 --
 -- Installs: audit_trail.enable_capture(table, ...) / audit_trail.disable_capture(table), the
 -- catalog audit_trail.captured_tables (+ view audit_trail.capture_catalog), and the trigger
 -- functions that record INSERT, UPDATE, DELETE and TRUNCATE on a captured table into
 -- audit_trail.activity_log with the same `changes` JSON the ORM plugins write.
--- Needs: 001, 002. Run as the role that owns the log: the trigger functions are SECURITY
+-- Needs: the numbered files, functions/01. Run as the role that owns the log: the trigger functions are SECURITY
 -- DEFINER, so roles writing to a captured table need no privilege on the log itself.
--- Idempotent.
+-- Repeatable: re-applied by every migrate (CREATE OR REPLACE), so it may change between releases.
 --
 -- Context: each statement carries the app's context as a trailing sqlcommenter tag,
 --   UPDATE items SET ... /*audit_trail='<base64url of the context JSON>'*/
@@ -23,34 +23,6 @@
 --   not whole milliseconds), bytea → {"$bytes": base64}, float NaN/±Infinity → {"$number": ...},
 --   JSON null in json/jsonb → {"$json": null}, JSON objects shaped like a tag → {"$json": {...}},
 --   everything else as to_jsonb gives it.
-
-CREATE TABLE IF NOT EXISTS audit_trail.captured_tables (
-  -- The table's OID: survives renames of the table and its schema.
-  table_oid        oid PRIMARY KEY,
-  resource_type    text NOT NULL,
-  name_column      text,
-  ignore_columns   text[] NOT NULL,
-  redact_columns   text[] NOT NULL,
-  -- Columns whose lone change is recorded as enabled / disabled; empty for none.
-  toggle_columns   text[] NOT NULL,
-  max_value_bytes  integer NOT NULL DEFAULT 65536,
-  enabled_at       timestamptz NOT NULL DEFAULT now()
-);
-
--- The table's key as capture last saw it (primary key columns in key order, or every column of a
--- table without one). Refreshed, with the generated capture function, by enable_capture, by
--- audit_trail.refresh_capture(table), and automatically after ALTER TABLE when the event triggers
--- below could be installed (they need a superuser).
-ALTER TABLE audit_trail.captured_tables ADD COLUMN IF NOT EXISTS key_columns text[] NOT NULL DEFAULT '{}';
--- Earlier versions cached column encodings here for a generic trigger; the generated functions
--- carry them in their code.
-ALTER TABLE audit_trail.captured_tables DROP COLUMN IF EXISTS column_kinds;
-ALTER TABLE audit_trail.captured_tables DROP COLUMN IF EXISTS json_columns;
--- The key when capture was (last) enabled: verify reports a table whose key has changed since.
-ALTER TABLE audit_trail.captured_tables ADD COLUMN IF NOT EXISTS enabled_key_columns text[];
-UPDATE audit_trail.captured_tables SET enabled_key_columns = key_columns WHERE enabled_key_columns IS NULL;
-
-REVOKE ALL ON audit_trail.captured_tables FROM PUBLIC;
 
 CREATE OR REPLACE VIEW audit_trail.capture_catalog AS
   SELECT c.table_oid::regclass AS table_name, c.resource_type, c.name_column, c.ignore_columns,

@@ -1,11 +1,10 @@
--- audit-trail 004: the hash chain (tamper evidence).
+-- audit-trail functions/03: the hash chain (tamper evidence).
 --
--- Installs: audit_trail.activity_log_chain (one link per entry: entry id + SHA-256 hash),
--- audit_trail.chain_state (the sealer's pending horizon), audit_trail.seal_chain() which links
--- committed entries, audit_trail.entry_canonical(jsonb) (the hashed form of an entry) and
--- audit_trail.protect_append_only(table) (the 002 triggers, for another table).
--- Needs: 001, 002. Run as the role that owns the log.
--- Idempotent.
+-- Installs: audit_trail.seal_chain(), which links committed entries into
+-- audit_trail.activity_log_chain (003_hash_chain.sql), audit_trail.entry_canonical(jsonb) (the
+-- hashed form of an entry), and the append-only triggers of the chain.
+-- Needs: the numbered files, functions/01. Run as the role that owns the log.
+-- Repeatable: re-applied by every migrate.
 --
 -- What a link is: hash(n) = sha256(hash(n-1) || entry_canonical(entry n)), hex, over the entries
 -- in id order, starting from 64 zeros. entry_canonical is to_jsonb(entry) without its SQL NULL
@@ -35,50 +34,6 @@
 -- Because links follow id order, an entry at or below the sealed tail without a link was added
 -- out of band. The chain cannot fork: entry_id is the primary key and sealers serialise on an
 -- advisory lock.
-
-CREATE TABLE IF NOT EXISTS audit_trail.activity_log_chain (
-  -- The linked entry (in activity_log or activity_log_archive); links are in entry id order.
-  entry_id   bigint PRIMARY KEY,
-  -- sha256(previous link's hash || entry_canonical(entry)), hex.
-  hash       text NOT NULL,
-  sealed_at  timestamptz NOT NULL DEFAULT now(),
-  CONSTRAINT activity_log_chain_hash_check CHECK (hash ~ '^[0-9a-f]{64}$')
-);
-
-COMMENT ON TABLE audit_trail.activity_log_chain IS
-  'Hash chain over activity_log entries in id order, written only by audit_trail.seal_chain(). Append-only.';
-
--- One row: the newest horizon that could not be sealed yet because transactions older than
--- it were still running. Losing or editing it only delays sealing.
-CREATE TABLE IF NOT EXISTS audit_trail.chain_state (
-  singleton      boolean PRIMARY KEY DEFAULT true,
-  candidate_id     bigint,
-  -- pg_locks.virtualtransaction of the log's writers that were running when candidate_id was read.
-  candidate_waits  text[],
-  CONSTRAINT chain_state_singleton_check CHECK (singleton)
-);
-
-INSERT INTO audit_trail.chain_state DEFAULT VALUES ON CONFLICT DO NOTHING;
-
-REVOKE ALL ON audit_trail.activity_log_chain FROM PUBLIC;
-REVOKE ALL ON audit_trail.chain_state FROM PUBLIC;
-
--- The 002 triggers (UPDATE, DELETE, TRUNCATE rejected for every role, ALWAYS) for another table.
-CREATE OR REPLACE FUNCTION audit_trail.protect_append_only(target regclass) RETURNS void
-LANGUAGE plpgsql AS $$
-DECLARE
-  base text := (SELECT relname FROM pg_class WHERE oid = target);
-  op text;
-BEGIN
-  FOREACH op IN ARRAY ARRAY['update', 'delete', 'truncate'] LOOP
-    EXECUTE format('CREATE OR REPLACE TRIGGER %I BEFORE %s ON %s FOR EACH STATEMENT EXECUTE FUNCTION audit_trail.reject_modification()',
-                   base || '_reject_' || op, upper(op), target);
-    EXECUTE format('ALTER TABLE %s ENABLE ALWAYS TRIGGER %I', target, base || '_reject_' || op);
-  END LOOP;
-END
-$$;
-
-REVOKE ALL ON FUNCTION audit_trail.protect_append_only(regclass) FROM PUBLIC;
 
 SELECT audit_trail.protect_append_only('audit_trail.activity_log_chain');
 

@@ -1,4 +1,4 @@
--- audit-trail 006: what `verify` checks besides the hash chain.
+-- audit-trail functions/05: what `verify` checks besides the hash chain.
 --
 -- Installs: audit_trail.protection_findings(), one row per problem with the log's protection
 -- (table_name schema-qualified):
@@ -6,7 +6,7 @@
 -- ALWAYS, and a captured table whose capture triggers are missing or disabled, or whose primary
 -- key is no longer the one capture was enabled with (enable_capture again to accept a new key). No rows: intact. Readable by every role (it
 -- shows no data); `audit-trail verify` and `log.verify()` report each row.
--- Needs: 001-005. Idempotent.
+-- Needs: the numbered files, functions/01-04. Repeatable: re-applied by every migrate.
 
 CREATE OR REPLACE FUNCTION audit_trail.protection_findings()
 RETURNS TABLE (table_name text, problem text)

@@ -1,34 +1,18 @@
--- audit-trail 005: archival of old entries.
+-- audit-trail functions/04: archival of old entries.
 --
--- Installs: audit_trail.activity_log_archive (the same columns as the log, append-only like it)
--- and audit_trail.archive_entries(older_than_days), which moves sealed entries older than that
+-- Installs: the append-only triggers of audit_trail.activity_log_archive (004_archive.sql) and
+-- audit_trail.archive_entries(older_than_days), which moves sealed entries older than that
 -- from the log to the archive in one transaction and records an `archived` entry.
--- Needs: 001, 002, 004. Run as the role that owns the log. Only that role (or a superuser)
+-- Needs: the numbered files, functions/01 and 03. Run as the role that owns the log. Only that role (or a superuser)
 -- can archive: EXECUTE is revoked from PUBLIC and the function checks the caller again, and the
 -- append-only trigger lets a DELETE through only inside it (see reject_modification in 002).
--- Idempotent.
+-- Repeatable: re-applied by every migrate.
 --
 -- The hash chain (004) is not touched: links stay in activity_log_chain and verify reads the
 -- entries from both tables, so the chain verifies across them. Only sealed entries move, so
 -- the sealer never has to look in the archive. On a log partitioned by month
 -- (sql/optional/partition_activity_log_by_month.sql) whole months are detached from the log and
 -- attached to the archive instead of being deleted row by row.
-
-CREATE TABLE IF NOT EXISTS audit_trail.activity_log_archive (
-  LIKE audit_trail.activity_log INCLUDING CONSTRAINTS INCLUDING COMMENTS,
-  PRIMARY KEY (id)
-);
-
-COMMENT ON TABLE audit_trail.activity_log_archive IS
-  'Archived activity log entries (same columns as activity_log), moved by audit_trail.archive_entries(). Append-only.';
-
--- history() and date ranges with includeArchived; the archive is read rarely and never updated.
-CREATE INDEX IF NOT EXISTS activity_log_archive_resource_idx
-  ON audit_trail.activity_log_archive (resource_type, resource_id, id);
-CREATE INDEX IF NOT EXISTS activity_log_archive_created_at_brin
-  ON audit_trail.activity_log_archive USING brin (created_at) WITH (pages_per_range = 32);
-
-REVOKE ALL ON audit_trail.activity_log_archive FROM PUBLIC;
 
 SELECT audit_trail.protect_append_only('audit_trail.activity_log_archive');
 

@@ -1,4 +1,4 @@
--- audit-trail 002: append-only protection and the application role's grants.
+-- audit-trail functions/01: append-only protection and the application role's grants.
 --
 -- Installs: triggers that reject UPDATE, DELETE and TRUNCATE on audit_trail.activity_log for every
 -- role (the owner and superusers included); audit_trail.record_event(event jsonb), the one way
@@ -9,8 +9,8 @@
 -- capture triggers and record_event), and the server assigns every entry's id, created_at,
 -- transaction_id and source. Re-applying this file moves roles granted INSERT by earlier
 -- versions to that model.
--- Needs: 001_activity_log.sql. Run as the owning role.
--- Idempotent.
+-- Needs: the numbered files. Run as the owning role.
+-- Repeatable: re-applied by every migrate (CREATE OR REPLACE), so it may change between releases.
 --
 -- Errors raised here use SQLSTATE 42501 (insufficient_privilege), the code PostgreSQL itself
 -- uses for "not allowed", so applications can treat both the same way.
@@ -48,6 +48,23 @@ CREATE OR REPLACE TRIGGER activity_log_reject_truncate
 ALTER TABLE audit_trail.activity_log ENABLE ALWAYS TRIGGER activity_log_reject_update;
 ALTER TABLE audit_trail.activity_log ENABLE ALWAYS TRIGGER activity_log_reject_delete;
 ALTER TABLE audit_trail.activity_log ENABLE ALWAYS TRIGGER activity_log_reject_truncate;
+
+-- The triggers above (UPDATE, DELETE, TRUNCATE rejected for every role, ALWAYS) for another table.
+CREATE OR REPLACE FUNCTION audit_trail.protect_append_only(target regclass) RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+  base text := (SELECT relname FROM pg_class WHERE oid = target);
+  op text;
+BEGIN
+  FOREACH op IN ARRAY ARRAY['update', 'delete', 'truncate'] LOOP
+    EXECUTE format('CREATE OR REPLACE TRIGGER %I BEFORE %s ON %s FOR EACH STATEMENT EXECUTE FUNCTION audit_trail.reject_modification()',
+                   base || '_reject_' || op, upper(op), target);
+    EXECUTE format('ALTER TABLE %s ENABLE ALWAYS TRIGGER %I', target, base || '_reject_' || op);
+  END LOOP;
+END
+$$;
+
+REVOKE ALL ON FUNCTION audit_trail.protect_append_only(regclass) FROM PUBLIC;
 
 -- Nobody gets anything on the log by default; grant_app_role hands out SELECT and record_event.
 REVOKE ALL ON audit_trail.activity_log FROM PUBLIC;

@@ -15,7 +15,7 @@ export default defineConfig({
   },
   test: {
     include: ['packages/*/src/**/*.test.ts', 'test/**/*.test.ts'],
-    exclude: ['**/node_modules/**', 'test/stress/**'], // the long runs: npm run test:stress (vitest.stress.config.ts)
+    exclude: ['**/node_modules/**', 'test/stress/**', 'test/install/**'], // the long runs: npm run test:stress (vitest.stress.config.ts)
     testTimeout: 60_000,
     hookTimeout: 120_000,
     // Integration files each create their own database; two workers match the CI machine's cores.

@@ -61,8 +61,8 @@ Run audit-trail <command> --help for a command's flags.
 
   for (const [command, usage] of [
     ['migrate', 'Usage: audit-trail migrate [--app-role NAME] [--database-url URL]'],
-    ['tail', 'Usage: audit-trail tail [filters] [--limit N] [--tz ZONE] [--database-url URL]'],
-    ['export', 'Usage: audit-trail export [filters] [--out FILE] [--database-url URL]'],
+    ['tail', 'Usage: audit-trail tail [filters] [--limit N] [--order asc|desc] [--tz ZONE] [--database-url URL]'],
+    ['export', 'Usage: audit-trail export [filters] [--order asc|desc] [--out FILE] [--database-url URL]'],
     ['archive', 'Usage: audit-trail archive --older-than DAYS [--database-url URL]'],
     ['capture', 'Usage: audit-trail capture --config FILE [--check] [--database-url URL]'],
     ['verify', 'Usage: audit-trail verify [--checkpoint FILE] [--save-checkpoint FILE] [--database-url URL]'],
@@ -87,8 +87,18 @@ describe('errors: one line on stderr, non-zero exit', () => {
     ['stray argument', ['tail', 'item'], {}, 2, 'audit-trail: unexpected argument "item" for tail; see audit-trail tail --help.\n'],
     ['bad limit', ['tail', '--limit', '0'], {}, 2, 'audit-trail: --limit must be a whole number from 1 to 1000, got "0".\n'],
     ['bad date', ['tail', '--from', 'yesterday'], {}, 2, 'audit-trail: --from must be a date (2024-01-15) or an ISO timestamp (2024-01-15T14:30:00Z), got "yesterday".\n'],
-    ['from after to', ['export', '--from', '2024-02-01', '--to', '2024-01-01'], {}, 1,
-      'audit-trail: filter.from (2024-02-01T00:00:00.000Z) is after filter.to (2024-01-01T23:59:59.999Z); swap them.\n'],
+    ['from after to', ['export', '--from', '2024-02-01', '--to', '2024-01-01'], {}, 2,
+      'audit-trail: --from 2024-02-01 is after --to 2024-01-01; the start must come before the end.\n'],
+    ['impossible date', ['tail', '--to', '2024-02-30'], {}, 2, 'audit-trail: --to must be a date (2024-01-15) or an ISO timestamp (2024-01-15T14:30:00Z), got "2024-02-30".\n'],
+    ['negative limit', ['tail', '--limit', '-1'], {}, 2, 'audit-trail: --limit must be a whole number from 1 to 1000, got "-1".\n'],
+    ['bare actor', ['tail', '--actor', '--limit', '5'], {}, 2, 'audit-trail: --actor needs a value; see audit-trail tail --help.\n'],
+    ['bare actor at the end', ['export', '--actor'], {}, 2, 'audit-trail: --actor needs a value; see audit-trail export --help.\n'],
+    ['negative older-than', ['archive', '--older-than', '-3'], {}, 2, 'audit-trail: --older-than must be an integer >= 0, got "-3".\n'],
+    ['not a URL', ['tail', '--database-url', 'notaurl'], {}, 2,
+      'audit-trail: --database-url is not a PostgreSQL URL; use postgresql://USER:PASSWORD@HOST:5432/DATABASE.\n'],
+    ['not a PostgreSQL URL in DATABASE_URL', ['export'], { DATABASE_URL: 'mysql://root:pw@db/app' }, 2,
+      'audit-trail: DATABASE_URL is not a PostgreSQL URL; use postgresql://USER:PASSWORD@HOST:5432/DATABASE.\n'],
+    ['bad order', ['export', '--order', 'sideways'], {}, 2, 'audit-trail: --order must be asc (oldest first) or desc (newest first), got "sideways".\n'],
     ['bad time zone', ['tail', '--tz', 'Mars/Base'], {}, 2, 'audit-trail: --tz "Mars/Base" is not a time zone; use an IANA name such as UTC or Europe/Paris.\n'],
     ['no database', ['tail'], { DATABASE_URL: undefined }, 2, 'audit-trail: no database given; pass --database-url URL or set DATABASE_URL.\n'],
     ['unreachable database (tail)', ['tail', '--database-url', 'postgresql://postgres:secret@127.0.0.1:1/postgres'], {}, 1,
@@ -131,7 +141,7 @@ describe('audit-trail migrate', () => {
       expect(role.code).toBe(1)
       expect(role.stderr).toBe('audit-trail: audit_trail.grant_app_role: role "no_such_role" does not exist\n')
       const tail = await run(['tail'], { DATABASE_URL: fresh.url })
-      expect(tail).toEqual({ code: 0, stderr: '', stdout: 'Showing 0 of 0 entries\n' })
+      expect(tail).toEqual({ code: 0, stderr: '', stdout: 'Showing 0 of 0 entries · times in UTC\n' })
     } finally {
       await fresh.drop()
     }
@@ -167,7 +177,7 @@ describe('audit-trail tail', () => {
 08:30  Jan Manager    Login
        └─ IP: 192.168.1.100
 
-Showing 3 of 156 entries
+Showing 3 of 156 entries · times in UTC
 `,
     })
   })
@@ -184,36 +194,56 @@ Showing 3 of 156 entries
     expect(all.stdout).toBe(`Mar 2, 2024
 
 11:00  Ana Support    Deleted       Soup
-       └─ id: 7
        └─ name: Soup
+       └─ id: 7
 10:05  Ana Support    Login failed
        └─ IP: 10.0.0.9
 00:30  System         Created       item #7
-       └─ id: 7
        └─ name: Soup
+       └─ id: 7
 
-Showing 3 of 3 entries
+Showing 3 of 3 entries · times in Europe/Paris
 `)
     const utc = await run(['tail', '--log', 'days', '--system'])
     expect(utc.stdout).toBe(`Mar 1, 2024
 
 23:30  System         Created   item #7
-       └─ id: 7
        └─ name: Soup
+       └─ id: 7
 
-Showing 1 of 1 entry
+Showing 1 of 1 entry · times in UTC
 `)
     const lyon = await run(['tail', '--log', 'days', '--location', 'lyon', '--action', 'deleted', '--action', 'login_failed', '--limit', '1'])
     expect(lyon.stdout).toBe(`Mar 2, 2024
 
 10:00  Ana Support    Deleted   Soup
-       └─ id: 7
        └─ name: Soup
+       └─ id: 7
 
-Showing 1 of 2 entries
+Showing 1 of 2 entries · times in UTC
 `)
     const filtered = await run(['tail', '--log', 'days', '--type', 'item', '--id', '7', '--from', '2024-03-02', '--to', '2024-03-02', '--actor', 'u2', '--field', 'name'])
-    expect(filtered.stdout.split('\n').at(-2)).toBe('Showing 1 of 1 entry')
+    expect(filtered.stdout.split('\n').at(-2)).toBe('Showing 1 of 1 entry · times in UTC')
+    // Bare dates are days in --tz (UTC by default): March 1 ends at 23:59:59.999 UTC, but at
+    // 14:59:59.999 UTC in Tokyo (UTC+9), before the 23:30 UTC entry.
+    const utcDay = await run(['tail', '--log', 'days', '--to', '2024-03-01'])
+    expect(utcDay.stdout.split('\n').at(-2)).toBe('Showing 1 of 1 entry · times in UTC')
+    const tokyo = await run(['tail', '--log', 'days', '--to', '2024-03-01', '--tz', 'Asia/Tokyo'])
+    expect(tokyo.stdout.split('\n').at(-2)).toBe('Showing 0 of 0 entries · times in Asia/Tokyo')
+    const auckland = await run(['tail', '--log', 'days', '--from', '2024-03-02', '--tz', 'Pacific/Auckland', '--order', 'asc'])
+    expect(auckland.stdout.split('\n').at(-2)).toBe('Showing 3 of 3 entries · times in Pacific/Auckland')
+    const utcFrom = await run(['tail', '--log', 'days', '--from', '2024-03-02'])
+    expect(utcFrom.stdout.split('\n').at(-2)).toBe('Showing 2 of 2 entries · times in UTC')
+  })
+
+  it('--order asc prints the oldest first, in tail and export', async () => {
+    const asc = await run(['tail', '--log', 'days', '--order', 'asc', '--limit', '1'])
+    expect(asc.stdout).toContain('Created   item #7')
+    const desc = await run(['tail', '--log', 'days', '--limit', '1'])
+    expect(desc.stdout).toContain('Deleted   Soup')
+    const csv = await run(['export', '--log', 'days', '--order', 'asc'])
+    const rows = csv.stdout.split('\r\n').slice(1, -1)
+    expect(rows.map((row) => row.split(',')[9])).toEqual(['created', 'login_failed', 'deleted'])
   })
 })
 

@@ -67,6 +67,14 @@ describe('audit-trail verify and archive', () => {
     expect(archived.entries).toHaveLength(1)
     expect((await run(['verify'])).stdout).toBe('OK: 4 entries verified\n')
     await expect(log.verify()).resolves.toMatchObject({ ok: true, checked: 4, unsealed: 0 })
+    // tail and export read the archive only when asked.
+    expect((await run(['tail', '--type', 'item'])).stdout.split('\n').at(-2)).toBe('Showing 1 of 1 entry · times in UTC')
+    const withArchive = await run(['tail', '--type', 'item', '--include-archived', '--order', 'asc'])
+    expect(withArchive.stdout.split('\n').at(-2)).toBe('Showing 3 of 3 entries · times in UTC')
+    expect(withArchive.stdout.indexOf('Old pizza')).toBeLessThan(withArchive.stdout.indexOf('New pizza'))
+    const csv = (await run(['export', '--type', 'item', '--include-archived'])).stdout.split('\r\n').slice(1, -1)
+    expect(csv).toHaveLength(3)
+    expect((await run(['export', '--type', 'item'])).stdout.split('\r\n').slice(1, -1)).toHaveLength(1)
   })
 
   it('verify reports the first tampered entry and exits 1', async () => {

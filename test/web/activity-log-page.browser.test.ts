@@ -110,7 +110,13 @@ describe('activity log page in Chromium', () => {
 
   it('expands an entry to show every field and the full details', async () => {
     const entry = page.locator('article.entry', { hasText: 'Pizza 119' }).first()
-    expect(await entry.locator('ul.fields li:visible').allTextContents()).toEqual(['name: P119 → Pizza 119', 'note: null → x', 'price: 119.00 → 119.50', '+1 more'])
+    // Updates show every changed field from the start (issue 17: only created/deleted rows fold).
+    expect(await entry.locator('ul.fields li:visible').allTextContents()).toEqual([
+      'name: P119 → Pizza 119',
+      'note: null → x',
+      'price: 119.00 → 119.50',
+      'size: S → L',
+    ])
     expect(await entry.locator('dl.details').isVisible()).toBe(false)
     await entry.locator('button.toggle').click()
     expect(await entry.locator('ul.fields li:visible').allTextContents()).toEqual([

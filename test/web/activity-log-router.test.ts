@@ -123,7 +123,7 @@ describe('activityLogRouter', () => {
   it('rejects bad filters with 400 and the reason', async () => {
     const res = await fetch(`${base}/entries?from=not-a-date`, asAdmin)
     expect(res.status).toBe(400)
-    expect(((await res.json()) as { error: string }).error).toMatch(/from/)
+    expect(await res.json()).toEqual({ error: 'The start date is not a valid date.', field: 'from' })
   })
 
   it('exports the filtered view as CSV and records the export with the admin as actor', async () => {

@@ -8,6 +8,18 @@ export const DATABASE_FLAG = { 'database-url': { type: 'string' } } as const
 export function databaseUrl(flag: string | undefined, env: Readonly<Record<string, string | undefined>>): string {
   const url = flag ?? env.DATABASE_URL
   if (!url) throw new UsageError('audit-trail: no database given; pass --database-url URL or set DATABASE_URL.')
+  let protocol: string | undefined
+  try {
+    protocol = new URL(url).protocol
+  } catch {
+    protocol = undefined
+  }
+  if (protocol !== 'postgres:' && protocol !== 'postgresql:') {
+    // Never echo the value: it may hold a password.
+    throw new UsageError(
+      `audit-trail: ${flag !== undefined ? '--database-url' : 'DATABASE_URL'} is not a PostgreSQL URL; use postgresql://USER:PASSWORD@HOST:5432/DATABASE.`,
+    )
+  }
   return url
 }
 

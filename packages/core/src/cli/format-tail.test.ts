@@ -44,7 +44,7 @@ describe('actionLabel', () => {
 
 describe('formatTail', () => {
   it('an empty view', () => {
-    expect(formatTail({ entries: [], total: 0 })).toBe('Showing 0 of 0 entries\n')
+    expect(formatTail({ entries: [], total: 0 })).toBe('Showing 0 of 0 entries · times in UTC\n')
   })
 
   it('impersonation, description, long names, database actors and resources without a name', () => {
@@ -69,7 +69,7 @@ Jan 14, 2024
 
 23:00  A Very Long Name Of Som…  Pdf downloaded  Invoice 1
 
-Showing 3 of 9 entries
+Showing 3 of 9 entries · times in America/New_York
 `)
   })
 })

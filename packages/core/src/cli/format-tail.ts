@@ -1,5 +1,7 @@
-import { JSON_NULL, decodeValue, type EncodedValue } from '../diff/encode-value.js'
 import type { AuditEntry } from '../query/audit-entry.js'
+import { cut, fieldLines, oneLine, type ViewOptions } from '../view/field-lines.js'
+
+export { showValue } from '../view/field-lines.js'
 
 export interface FormatTailOptions {
   /** The entries to show, in display order (as `list()` returns them). */
@@ -10,6 +12,8 @@ export interface FormatTailOptions {
   timeZone?: string
   /** Longest value shown for one field before it is cut with `…`. Default 60. */
   maxValueLength?: number
+  /** Column formats and summary fields, as the activity log page takes them. */
+  view?: ViewOptions
 }
 
 const AUTH_ACTIONS = new Set(['login', 'logout', 'login_failed'])
@@ -25,7 +29,7 @@ const INDENT = '       '
  * 14:30  Jan Manager    Updated   Margherita Pizza
  *        └─ price: 12.5 → 13.5
  *
- * Showing 1 of 156 entries
+ * Showing 1 of 156 entries · times in UTC
  * ```
  * One line per entry (time, actor name or `System`, action, resource name), then one line per
  * changed field with decoded values (created: the new values, deleted: the old ones), the IP
@@ -54,10 +58,10 @@ export function formatTail(options: FormatTailOptions): string {
       resourceLabel(entry),
     ].join('  ')
     lines.push(head.trimEnd())
-    for (const detail of details(entry, maxValue)) lines.push(`${INDENT}└─ ${detail}`)
+    for (const detail of details(entry, maxValue, options.view)) lines.push(`${INDENT}└─ ${detail}`)
   }
   if (lines.length > 0) lines.push('')
-  lines.push(`Showing ${options.entries.length} of ${options.total} ${options.total === 1 ? 'entry' : 'entries'}`)
+  lines.push(`Showing ${options.entries.length} of ${options.total} ${options.total === 1 ? 'entry' : 'entries'} · times in ${timeZone}`)
   return `${lines.join('\n')}\n`
 }
 
@@ -86,50 +90,14 @@ function resourceLabel(entry: AuditEntry): string {
   return entry.resourceType ?? ''
 }
 
-function details(entry: AuditEntry, maxValue: number): string[] {
+function details(entry: AuditEntry, maxValue: number, view?: ViewOptions): string[] {
   const out: string[] = []
-  for (const [column, change] of Object.entries(entry.changes ?? {})) {
-    if (entry.action === 'created') {
-      if (change.new !== null) out.push(`${column}: ${showValue(change.new, maxValue)}`)
-    } else if (entry.action === 'deleted') {
-      if (change.old !== null) out.push(`${column}: ${showValue(change.old, maxValue)}`)
-    } else {
-      out.push(`${column}: ${showValue(change.old, maxValue)} → ${showValue(change.new, maxValue)}`)
-    }
+  for (const line of fieldLines(entry, view, maxValue)) {
+    if (line.old !== null && line.new !== null) out.push(`${line.name}: ${line.old} → ${line.new}`)
+    else out.push(`${line.name}: ${line.new ?? line.old ?? ''}`)
   }
   if (AUTH_ACTIONS.has(entry.action) && entry.ipAddress) out.push(`IP: ${entry.ipAddress}`)
   if (entry.impersonator) out.push(`impersonated by ${entry.impersonator.name ?? entry.impersonator.id}`)
   if (entry.description) out.push(cut(oneLine(entry.description), maxValue * 2))
   return out
-}
-
-/** A stored value, decoded and shown as a person reads it, on one line. */
-export function showValue(encoded: EncodedValue, maxLength = 60): string {
-  if (isMarker(encoded, '$truncated')) {
-    const marker = (encoded as { $truncated: { bytes: number } }).$truncated
-    return `[${marker.bytes} bytes, over the size cap]`
-  }
-  const value = decodeValue(encoded)
-  let text: string
-  if (value === null || value === undefined) text = 'null'
-  else if (value === JSON_NULL) text = 'null (JSON)'
-  else if (typeof value === 'string') text = oneLine(value)
-  else if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') text = String(value)
-  else if (value instanceof Date) text = Number.isNaN(value.getTime()) ? 'Invalid Date' : value.toISOString()
-  else if (Buffer.isBuffer(value)) text = `[${value.length} bytes]`
-  else text = JSON.stringify(encoded)
-  return cut(text, maxLength)
-}
-
-function isMarker(value: EncodedValue, tag: string): boolean {
-  return value !== null && typeof value === 'object' && !Array.isArray(value) && Object.keys(value).length === 1 && tag in value
-}
-
-/** Line breaks and other control characters would break the layout: show them escaped. */
-function oneLine(text: string): string {
-  return /[\u0000-\u001f\u007f]/.test(text) ? JSON.stringify(text) : text
-}
-
-function cut(text: string, max: number): string {
-  return text.length > max ? `${text.slice(0, max - 1)}…` : text
 }

@@ -13,6 +13,10 @@ export interface AuditFilter {
   actorId?: OneOrMany<string>
   /** `true`: only entries without an actor (`actor_type = 'system'`); `false`: only the others. */
   system?: boolean
+  /** `actor_type` equals (any of) this: `'user'`, `'system'` or `'database'` (writes made outside the app). */
+  actorType?: OneOrMany<string>
+  /** `impersonator_id` equals (any of) this: what a staff member did while acting as someone else. */
+  impersonatorId?: OneOrMany<string>
   /** `action` equals (any of) this, e.g. `'updated'` or `['login', 'login_failed']`. */
   action?: OneOrMany<string>
   /** `resource_type` equals (any of) this. */
@@ -24,8 +28,10 @@ export interface AuditFilter {
   logName?: OneOrMany<string>
   requestId?: OneOrMany<string>
   /**
-   * Entries created at or after this instant: a Date or an ISO 8601 string. A string without
-   * an offset is read in the process's local time zone, as `new Date()` does.
+   * Entries created at or after this instant: a Date or an ISO 8601 string. A bare date
+   * (`2024-01-15`) is the start of that UTC day; a timestamp without an offset is read in the
+   * process's local time zone, as `new Date()` does. Impossible dates (`2024-02-30`) and years
+   * outside 1 to 9999 throw InvalidArgumentError.
    */
   from?: Date | string
   /** Entries created at or before this instant (inclusive to the millisecond); as `from`. */
@@ -51,6 +57,8 @@ export interface ListOptions extends AuditFilter {
 export const FILTER_KEYS = [
   'actorId',
   'system',
+  'actorType',
+  'impersonatorId',
   'action',
   'resourceType',
   'resourceId',
@@ -67,6 +75,8 @@ export const FILTER_KEYS = [
 
 const EQUALITY_COLUMNS = {
   actorId: 'actor_id',
+  actorType: 'actor_type',
+  impersonatorId: 'impersonator_id',
   action: 'action',
   resourceType: 'resource_type',
   resourceId: 'resource_id',
@@ -197,19 +207,53 @@ export function escapeLike(text: string): string {
 
 const ISO_8601 = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?)?$/i
 
-/** A Date or an ISO 8601 string as a valid Date; throws naming `name` otherwise. */
+/**
+ * A Date or an ISO 8601 string as a valid Date; throws naming `name` otherwise. Strings must name
+ * a real calendar day and time (`2024-02-30` and `25:00` are refused, not rolled over), and the
+ * year must be 1 to 9999 (what both JavaScript and PostgreSQL read the same way).
+ */
 export function parseInstant(value: unknown, name: string): Date {
   if (value instanceof Date) {
     if (Number.isNaN(value.getTime())) throw new InvalidArgumentError(`audit-trail: ${name} is an invalid Date.`)
-    return value
+    return checkYear(value, name)
   }
   if (typeof value === 'string' && ISO_8601.test(value.trim())) {
-    const date = new Date(value.trim())
-    if (!Number.isNaN(date.getTime())) return date
+    const text = value.trim()
+    const parts = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2}))?)?/i.exec(text)!
+    const [year, month, day, hour, minute, second] = parts.slice(1).map((part) => (part === undefined ? 0 : Number(part))) as number[]
+    if (month! < 1 || month! > 12 || day! < 1 || day! > daysInMonth(year!, month!)) {
+      throw new InvalidArgumentError(
+        `audit-trail: ${name} must be a Date or an ISO 8601 date or timestamp that exists; ${describe(value)} is not a calendar date (${monthName(month!)} has no day ${day}).`,
+      )
+    }
+    if (hour! > 23 || minute! > 59 || second! > 59) {
+      throw new InvalidArgumentError(
+        `audit-trail: ${name} must be a Date or an ISO 8601 date or timestamp that exists; ${describe(value)} has an impossible time of day.`,
+      )
+    }
+    const date = new Date(text)
+    if (!Number.isNaN(date.getTime())) return checkYear(date, name)
   }
   throw new InvalidArgumentError(
     `audit-trail: ${name} must be a Date or an ISO 8601 date or timestamp such as 2024-01-15 or 2024-01-15T14:30:00Z, got ${describe(value)}.`,
   )
+}
+
+function daysInMonth(year: number, month: number): number {
+  if (month === 2) return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28
+  return [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1] ?? 31
+}
+
+function monthName(month: number): string {
+  return month >= 1 && month <= 12 ? new Date(Date.UTC(2001, month - 1, 1)).toLocaleString('en-US', { month: 'long', timeZone: 'UTC' }) : `month ${month}`
+}
+
+function checkYear(date: Date, name: string): Date {
+  const year = date.getUTCFullYear()
+  if (year < 1 || year > 9999) {
+    throw new InvalidArgumentError(`audit-trail: ${name} must be between the years 1 and 9999, got ${year < 1 ? 'a date before year 1' : 'a date after year 9999'} (${describe(date.toISOString())}).`)
+  }
+  return date
 }
 
 /** A non-null plain object, or throws naming `name`. */

@@ -8,6 +8,7 @@ import { archiveEntries, type ArchiveEntriesOptions, type ArchiveResult } from '
 import { sealChain } from '../chain/seal-chain.js'
 import type { VerifyChainOptions } from '../chain/verify-chain.js'
 import { verifyLog, type LogVerification } from '../verify/verify-log.js'
+import { filterChoices, type ActivityLogScope, type FilterChoices } from '../web/filter-choices.js'
 import { history, type HistoryOptions } from './history.js'
 import { listEntries, type ListResult } from './list-entries.js'
 import { recordEvent, type AuditEvent } from './record-event.js'
@@ -39,6 +40,8 @@ export interface AuditLog {
   stateAt(resourceType: string, resourceId: ResourceKey, at: Date | string): Promise<RecordState | null>
   /** Writes a manual event (`login`, `login_failed`, `pdf_downloaded`, ...) in its own transaction. */
   record(event: AuditEvent): Promise<AuditEntry>
+  /** Distinct filter values from the whole log (actors, types, locations, ...), for pickers. */
+  choices(scope?: ActivityLogScope): Promise<FilterChoices>
   /** Streams the matching entries to `writable` as CSV. */
   exportCsv(filter: ExportCsvFilter, writable: NodeJS.WritableStream, options?: ExportCsvOptions): Promise<ExportCsvResult>
   /**
@@ -91,6 +94,7 @@ export function createAuditLog(options: CreateAuditLogOptions): AuditLog {
     seal: () => sealChain(pool),
     stateAt: (resourceType, resourceId, at) => stateAt(pool, resourceType, resourceId, at),
     record: (event) => recordEvent(pool, event),
+    choices: (scope) => filterChoices(pool, scope),
     exportCsv: (filter, writable, exportOptions) => exportCsv(pool, filter, writable, exportOptions),
     close() {
       if (!owned) return Promise.resolve()

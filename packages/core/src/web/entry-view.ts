@@ -1,5 +1,8 @@
-import { actionLabel, showValue } from '../cli/format-tail.js'
+import { actionLabel } from '../cli/format-tail.js'
 import type { AuditEntry } from '../query/audit-entry.js'
+import { fieldLines, type ViewOptions } from '../view/field-lines.js'
+
+const AUTH_ACTIONS = new Set(['login', 'logout', 'login_failed'])
 
 /** An entry as the activity log page shows it: labels and values already formatted on the server. */
 export interface EntryView {
@@ -9,13 +12,20 @@ export interface EntryView {
   /** The staff member acting as `actor`, when impersonating. */
   impersonator: string | null
   isSystem: boolean
+  /** `user`, `system` or `database` (a write made outside the app, e.g. from psql). */
+  actorType: string
   action: string
   actionLabel: string
   resource: string
   resourceType: string | null
   resourceId: string | null
-  /** One per changed column: `old → new` (created: new only, deleted: old only). */
-  fields: Array<{ name: string; old: string | null; new: string | null }>
+  /**
+   * One per changed column: `old → new` (created: new only, deleted: old only, nulls left out);
+   * `summary: false` ones are shown under "Details". JSON columns: one line per changed key.
+   */
+  fields: Array<{ name: string; old: string | null; new: string | null; summary: boolean }>
+  /** Short facts shown on the entry's line: the IP of a login, the reason of a failed login. */
+  notes: string[]
   details: Array<[label: string, value: string]>
 }
 
@@ -24,17 +34,11 @@ export interface EntryView {
  * values, markers for redacted and oversized values), so the page needs no formatting code of
  * its own. Everything here is plain text; the page inserts it with textContent only.
  */
-export function entryView(entry: AuditEntry): EntryView {
-  const fields: EntryView['fields'] = []
-  // jsonb orders keys by length; people scan a sorted list faster.
-  const changes = Object.entries(entry.changes ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-  for (const [name, change] of changes) {
-    fields.push({
-      name,
-      old: entry.action === 'created' ? null : showValue(change.old, 200),
-      new: entry.action === 'deleted' ? null : showValue(change.new, 200),
-    })
-  }
+export function entryView(entry: AuditEntry, options: ViewOptions = {}): EntryView {
+  const fields: EntryView['fields'] = fieldLines(entry, options, 200)
+  const notes: string[] = []
+  if (AUTH_ACTIONS.has(entry.action) && entry.ipAddress) notes.push(`IP ${entry.ipAddress}`)
+  if (entry.action === 'login_failed' && entry.description) notes.push(entry.description.slice(0, 200))
   const details: Array<[string, string]> = []
   const add = (label: string, value: string | null | undefined) => {
     if (value !== null && value !== undefined && value !== '') details.push([label, value])
@@ -59,12 +63,14 @@ export function entryView(entry: AuditEntry): EntryView {
     actor: entry.actor.type === 'system' ? 'System' : (entry.actor.name ?? entry.actor.email ?? entry.actor.id ?? 'Database'),
     impersonator: entry.impersonator ? (entry.impersonator.name ?? entry.impersonator.id) : null,
     isSystem: entry.actor.type === 'system',
+    actorType: entry.actor.type,
     action: entry.action,
     actionLabel: actionLabel(entry.action),
     resource: entry.resourceName ?? (entry.resourceType ? `${entry.resourceType} ${entry.resourceId ?? ''}`.trim() : ''),
     resourceType: entry.resourceType,
     resourceId: entry.resourceId,
     fields,
+    notes,
     details,
   }
 }

@@ -3,13 +3,13 @@ import { AuditTrailError } from '../../errors.js'
 import { createAuditLog } from '../../query/audit-log.js'
 import type { CliCommand } from '../cli-io.js'
 import { DATABASE_FLAG, cliPool, databaseError, databaseUrl } from '../database-connection.js'
-import { FILTER_FLAGS, FILTER_HELP, filterFromFlags } from '../filter-flags.js'
+import { FILTER_FLAGS, FILTER_HELP, ORDER_FLAGS, filterFromFlags, orderFlag, timeZoneFlag } from '../filter-flags.js'
 import { parseFlags } from '../parse-flags.js'
 
 export const exportCommand: CliCommand = {
   name: 'export',
   summary: 'CSV of the filtered view',
-  help: `Usage: audit-trail export [filters] [--out FILE] [--database-url URL]
+  help: `Usage: audit-trail export [filters] [--order asc|desc] [--out FILE] [--database-url URL]
 
 Writes the entries matching the filters as CSV (RFC 4180), newest first: a header of the
 table's column names, UTC ISO timestamps, changes/changed_fields/metadata as JSON, and cells
@@ -21,8 +21,9 @@ ${FILTER_HELP}
   --database-url URL  PostgreSQL URL (default: DATABASE_URL)
   --help              show this help`,
   async run(args, io) {
-    const { values } = parseFlags('export', args, { ...FILTER_FLAGS, ...DATABASE_FLAG, out: { type: 'string' } })
-    const filter = filterFromFlags(values)
+    const { values } = parseFlags('export', args, { ...FILTER_FLAGS, ...ORDER_FLAGS, ...DATABASE_FLAG, out: { type: 'string' } })
+    const order = orderFlag(values.order)
+    const filter = filterFromFlags(values, timeZoneFlag(values.tz))
     const url = databaseUrl(values['database-url'], io.env)
     const out = values.out
     const partial = out === undefined ? undefined : `${out}.partial`
@@ -35,7 +36,7 @@ ${FILTER_HELP}
       let shownAt = 0
       // Opened before streaming, so a bad path is a plain rejection rather than a stream 'error'.
       const writable = partial === undefined ? io.stdout : (await open(partial, 'w')).createWriteStream()
-      const { rows } = await log.exportCsv(filter, writable, {
+      const { rows } = await log.exportCsv({ ...filter, order }, writable, {
         end: partial !== undefined,
         onProgress: showProgress
           ? (done) => {

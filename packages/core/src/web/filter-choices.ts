@@ -1,0 +1,84 @@
+import type { AuditExecutor } from '../writer/executor.js'
+
+/** Limits what one admin may read: every query, page and export is narrowed to these. */
+export interface ActivityLogScope {
+  tenantId?: string
+  logName?: string
+}
+
+/** The values the page's filter lists offer. */
+export interface FilterChoices {
+  actors: Array<{ id: string; name: string }>
+  /** Staff members who acted as someone else. */
+  impersonators: Array<{ id: string; name: string }>
+  /** true when the log holds writes made outside the app (actor_type `database`). */
+  hasDatabaseActors: boolean
+  actions: string[]
+  resourceTypes: string[]
+  locations: string[]
+}
+
+/** At most this many values per list: a filter list longer than that is unusable anyway. */
+export const MAX_CHOICES = 500
+/** Columns without an index of their own are read from this many newest entries. */
+export const RECENT_WINDOW = 100_000
+
+/**
+ * The filter lists from the whole log, fast at any size:
+ * - actor ids, resource types and locations: a loose index scan (a recursive CTE that jumps
+ *   from one distinct value to the next with `min(col) WHERE col > previous`), one index probe
+ *   per distinct value on the existing b-tree indexes (actor_id, id), (resource_type, ...),
+ *   (location_id, id); each actor's name is the newest entry's, one more probe per actor;
+ * - actions, impersonators and "Database": no index leads with them, so they are read from the
+ *   newest RECENT_WINDOW entries (an index range scan on the primary key), bounded work.
+ */
+export async function filterChoices(executor: AuditExecutor, scope: ActivityLogScope = {}): Promise<FilterChoices> {
+  const params: unknown[] = []
+  const scoped: string[] = []
+  if (scope.tenantId !== undefined) {
+    params.push(scope.tenantId)
+    scoped.push(`tenant_id = $${params.length}`)
+  }
+  if (scope.logName !== undefined) {
+    params.push(scope.logName)
+    scoped.push(`log_name = $${params.length}`)
+  }
+  const and = scoped.map((clause) => ` AND ${clause}`).join('')
+  const distinct = (column: string): string =>
+    `WITH RECURSIVE walk(v) AS (
+       SELECT min(${column}) FROM audit_trail.activity_log WHERE ${column} IS NOT NULL${and}
+       UNION ALL
+       SELECT (SELECT min(${column}) FROM audit_trail.activity_log WHERE ${column} > walk.v${and}) FROM walk WHERE walk.v IS NOT NULL
+     ) SELECT v FROM walk WHERE v IS NOT NULL LIMIT ${MAX_CHOICES}`
+  const [actors, types, locations, recent] = await Promise.all([
+    executor.query(
+      `SELECT ids.v AS id, coalesce(latest.actor_name, latest.actor_email, ids.v) AS name FROM (${distinct('actor_id')}) AS ids
+       CROSS JOIN LATERAL (SELECT actor_name, actor_email FROM audit_trail.activity_log
+                           WHERE actor_id = ids.v${and} ORDER BY id DESC LIMIT 1) AS latest`,
+      params,
+    ),
+    executor.query(distinct('resource_type'), params),
+    executor.query(distinct('location_id'), params),
+    executor.query(
+      `SELECT array(SELECT DISTINCT action FROM recent ORDER BY 1 LIMIT ${MAX_CHOICES}) AS actions,
+              array(SELECT DISTINCT ON (impersonator_id) json_build_array(impersonator_id, coalesce(impersonator_name, impersonator_id))::text
+                    FROM recent WHERE impersonator_id IS NOT NULL ORDER BY impersonator_id, id DESC LIMIT ${MAX_CHOICES}) AS impersonators,
+              EXISTS (SELECT 1 FROM recent WHERE actor_type = 'database') AS has_database
+         FROM (SELECT 1) AS one`.replace(/^/, `WITH recent AS MATERIALIZED (SELECT id, action, actor_type, impersonator_id, impersonator_name FROM audit_trail.activity_log WHERE TRUE${and} ORDER BY id DESC LIMIT ${RECENT_WINDOW}) `),
+      params,
+    ),
+  ])
+  const byName = (a: { name: string }, b: { name: string }) => a.name.localeCompare(b.name)
+  const row = recent.rows[0] as { actions: string[]; impersonators: string[]; has_database: boolean }
+  return {
+    actors: actors.rows.map((r) => ({ id: String(r.id), name: String(r.name) })).sort(byName),
+    impersonators: row.impersonators
+      .map((text) => JSON.parse(text) as [string, string])
+      .map(([id, name]) => ({ id, name }))
+      .sort(byName),
+    hasDatabaseActors: row.has_database,
+    actions: row.actions,
+    resourceTypes: types.rows.map((r) => String(r.v)),
+    locations: locations.rows.map((r) => String(r.v)),
+  }
+}

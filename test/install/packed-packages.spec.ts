@@ -92,7 +92,7 @@ it('packs each package with its LICENSE, README, ESM, CJS and both declaration f
     expect(files.filter((f) => f.endsWith('.map')), `${name}: source maps of unshipped sources`).toEqual([])
     expect(files.filter((f) => f.startsWith('src/')), name).toEqual([])
   }
-  expect(packedFiles.get('@audit-trail/core')).toEqual(expect.arrayContaining(['dist/cli.js', 'sql/001_activity_log.sql', 'sql/006_protection_checks.sql']))
+  expect(packedFiles.get('@audit-trail/core')).toEqual(expect.arrayContaining(['dist/cli.js', 'sql/001_activity_log.sql', 'sql/004_archive.sql', 'sql/functions/05_protection_checks.sql']))
 })
 
 it('installs one copy of core: the adapters take it as a peer dependency', () => {

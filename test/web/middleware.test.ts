@@ -111,7 +111,26 @@ describe('clientIp', () => {
     [{ remoteAddress: '10.0.0.1', forwardedFor: '[2001:db8::1]:443', trustProxy: true }, '2001:db8::1'],
     [{ remoteAddress: '10.0.0.1', forwardedFor: '198.51.100.7:8080', trustProxy: true }, '198.51.100.7'],
     [{ remoteAddress: undefined, forwardedFor: undefined, trustProxy: false }, null],
+    // Express's `trust proxy` values, read by proxy-addr as Express reads them.
+    [{ remoteAddress: '127.0.0.1', forwardedFor: '198.51.100.1', trustProxy: 'loopback' }, '198.51.100.1'],
+    [{ remoteAddress: '203.0.113.5', forwardedFor: '198.51.100.1', trustProxy: 'loopback' }, '203.0.113.5'],
+    [{ remoteAddress: '10.1.2.3', forwardedFor: '198.51.100.1, 10.9.9.9', trustProxy: '10.0.0.0/8' }, '198.51.100.1'],
+    [{ remoteAddress: '10.1.2.3', forwardedFor: '198.51.100.1, 172.16.0.1', trustProxy: ['10.0.0.0/8'] }, '172.16.0.1'],
+    [{ remoteAddress: '10.1.2.3', forwardedFor: '198.51.100.1, 172.16.0.1', trustProxy: 'loopback, uniquelocal' }, '198.51.100.1'],
+    [{ remoteAddress: '10.1.2.3', forwardedFor: 'not-an-ip, 172.16.0.1', trustProxy: 'uniquelocal' }, '10.1.2.3'],
   ] as const)('%j → %s', (args, expected) => {
     expect(clientIp(args)).toBe(expected)
+  })
+
+  it('takes a function like Express: (address, hop) => trusted', () => {
+    expect(clientIp({ remoteAddress: '10.0.0.1', forwardedFor: '198.51.100.7, 10.0.0.2', trustProxy: (address) => address.startsWith('10.') })).toBe('198.51.100.7')
+  })
+})
+
+describe('auditContextMiddleware ip option', () => {
+  it('uses the app’s own client IP when given (e.g. Express req.ip under its trust proxy setting)', async () => {
+    const url = await start({ ip: (req) => String(req.headers['x-real-ip'] ?? '') || null })
+    const body = (await (await fetch(url, { headers: { 'x-real-ip': '203.0.113.77' } })).json()) as { ipAddress: string }
+    expect(body.ipAddress).toBe('203.0.113.77')
   })
 })

@@ -23,8 +23,10 @@ export interface AuditContextMiddlewareOptions<Req extends IncomingMessage = Inc
   tenant?: Resolver<Req, string>
   /** Extra JSON to store with each entry of the request. Default: none. */
   metadata?: Resolver<Req, Record<string, unknown>>
-  /** Trust `X-Forwarded-For`: `true` for every proxy, a number for that many hops. Default: false (socket address only). */
+  /** Which proxies' `X-Forwarded-For` to trust, as Express's `trust proxy` setting takes it (`true`, a hop count, `'loopback'`, CIDRs, a function). Default: false (the socket address only). */
   trustProxy?: TrustProxy
+  /** The client IP, when the app already knows it (e.g. `(req) => req.ip` with Express's own `trust proxy`). Default: from the socket and `trustProxy`. */
+  ip?: (req: Req) => string | null | undefined
   /** Header carrying an incoming request id, reused when valid (else a UUID is made). Default: `'x-request-id'`. */
   requestIdHeader?: string
   /** `log_name` for the request's entries. Default: the plugin's (`'backoffice'`). */
@@ -52,11 +54,13 @@ export async function resolveRequestContext<Req extends IncomingMessage>(
   const requestId = typeof incomingId === 'string' && VALID_REQUEST_ID.test(incomingId) ? incomingId : randomUUID()
   const userAgent = req.headers['user-agent']
   const context: AuditContext = {
-    ipAddress: clientIp({
-      remoteAddress: req.socket?.remoteAddress,
-      forwardedFor: req.headers['x-forwarded-for'],
-      trustProxy: options.trustProxy ?? false,
-    }),
+    ipAddress: options.ip
+      ? (options.ip(req) ?? null)
+      : clientIp({
+          remoteAddress: req.socket?.remoteAddress,
+          forwardedFor: req.headers['x-forwarded-for'],
+          trustProxy: options.trustProxy ?? false,
+        }),
     userAgent: typeof userAgent === 'string' ? userAgent : null,
     requestId,
   }

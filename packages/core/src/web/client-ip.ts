@@ -1,13 +1,19 @@
 import { isIP } from 'node:net'
-
-/** Which `X-Forwarded-For` entries to believe. */
-export type TrustProxy = boolean | number
+import proxyaddr from 'proxy-addr'
 
 /**
- * The client's IP address: the socket's peer, or — only when `trustProxy` says so — an entry
- * of `X-Forwarded-For`. `true` trusts every proxy (the leftmost address is the client); a
- * number n trusts the last n hops (the n-th address from the right). Anything that is not a
- * valid IP address yields the socket address instead, never a made-up value.
+ * Which proxies to believe in `X-Forwarded-For`, with the values of Express's `trust proxy`
+ * setting (read by proxy-addr, as Express does): `false` none (the socket address), `true` all
+ * (the leftmost address), a number n the last n hops, `'loopback'`, `'linklocal'`,
+ * `'uniquelocal'`, an address or CIDR (`'10.0.0.0/8'`) or a list of them, or a function
+ * `(address, hopIndex) => boolean`.
+ */
+export type TrustProxy = boolean | number | string | readonly string[] | ((address: string, hop: number) => boolean)
+
+/**
+ * The client's IP address: the socket's peer, or — only when `trustProxy` says so — an entry of
+ * `X-Forwarded-For`. Anything that is not a valid IP address yields the socket address instead,
+ * never a made-up value.
  */
 export function clientIp(args: {
   readonly remoteAddress: string | undefined
@@ -15,15 +21,25 @@ export function clientIp(args: {
   readonly trustProxy: TrustProxy
 }): string | null {
   const socketIp = normalize(args.remoteAddress)
-  if (!args.trustProxy || args.forwardedFor === undefined) return socketIp
+  if (!args.trustProxy || args.forwardedFor === undefined || !args.remoteAddress) return socketIp
   const header = Array.isArray(args.forwardedFor) ? args.forwardedFor.join(',') : args.forwardedFor
-  const hops = header
-    .split(',')
-    .map((part) => part.trim())
-    .filter(Boolean)
-  if (hops.length === 0) return socketIp
-  const candidate = args.trustProxy === true ? hops[0] : hops[Math.max(0, hops.length - args.trustProxy)]
-  return normalize(candidate) ?? socketIp
+  const request = { socket: { remoteAddress: args.remoteAddress }, connection: { remoteAddress: args.remoteAddress }, headers: { 'x-forwarded-for': header } }
+  let address: string
+  try {
+    address = proxyaddr(request as unknown as Parameters<typeof proxyaddr>[0], compileTrust(args.trustProxy))
+  } catch {
+    return socketIp // a malformed trust list or header: the socket address, never a guess
+  }
+  return normalize(address) ?? socketIp
+}
+
+// What Express does with its `trust proxy` setting before handing it to proxy-addr.
+function compileTrust(trust: Exclude<TrustProxy, false>): (address: string, hop: number) => boolean {
+  if (typeof trust === 'function') return trust
+  if (trust === true) return () => true
+  if (typeof trust === 'number') return (_address, hop) => hop < trust
+  const list = typeof trust === 'string' ? trust.split(',').map((part) => part.trim()) : [...trust]
+  return proxyaddr.compile(list)
 }
 
 /** Strips IPv4-mapped IPv6 prefixes and ports; null for anything that is not an IP address. */

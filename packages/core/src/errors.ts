@@ -1,3 +1,5 @@
+import type { ChainVerification } from './chain/verify-chain.js'
+
 /** Base class of every error audit-trail throws. `instanceof AuditTrailError` catches them all. */
 export class AuditTrailError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
@@ -87,5 +89,43 @@ export class MigrationError extends AuditTrailError {
       `audit-trail: migration ${name} was changed after it was applied to this database. Numbered migrations are never edited: ` +
         'restore the file as released, and put the change in a new numbered file (or in functions/, for functions and triggers).',
     )
+  }
+}
+
+/** A command line that cannot work (unknown flag, missing value); the CLI exits with code 2. */
+export class UsageError extends AuditTrailError {}
+
+/** Archival was refused by the database: it runs only as the role that owns the log. */
+export class ArchivePermissionError extends AuditTrailError {}
+
+/** `createCheckpoint` found the chain broken, so there is nothing trustworthy to checkpoint. */
+export class ChainVerificationError extends AuditTrailError {
+  constructor(readonly result: ChainVerification) {
+    super(
+      `audit-trail: the hash chain does not verify at entry ${result.firstBadId}: ${result.reason}. ` +
+        'No checkpoint was created; investigate before taking a new one.',
+    )
+  }
+}
+
+/** The database could not be used for a CLI command or the query API; the message says what to do. */
+export class AuditDatabaseError extends AuditTrailError {
+  static unreachable(where: string, message: string, cause: unknown): AuditDatabaseError {
+    return new AuditDatabaseError(`audit-trail: cannot connect to the database at ${where}: ${message}`, { cause })
+  }
+
+  static notMigrated(where: string, message: string, cause: unknown): AuditDatabaseError {
+    return new AuditDatabaseError(`audit-trail: ${where} has no audit_trail.activity_log; run audit-trail migrate first (${message}).`, { cause })
+  }
+
+  static permissionDenied(where: string, message: string, cause: unknown): AuditDatabaseError {
+    return new AuditDatabaseError(
+      `audit-trail: permission denied on ${where}: ${message}; connect as a role granted with audit_trail.grant_app_role().`,
+      { cause },
+    )
+  }
+
+  static failed(where: string | null, message: string, cause: unknown): AuditDatabaseError {
+    return new AuditDatabaseError(where ? `audit-trail: database error on ${where}: ${message}` : `audit-trail: ${message}`, { cause })
   }
 }

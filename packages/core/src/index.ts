@@ -37,6 +37,8 @@ export {
   AuditConfigurationError,
   InvalidArgumentError,
   MigrationError,
+  UsageError,
+  AuditDatabaseError,
 } from './errors.js'
 
 export {

@@ -1,4 +1,4 @@
-import { AuditTrailError, InvalidArgumentError } from '../errors.js'
+import { ArchivePermissionError, InvalidArgumentError } from '../errors.js'
 import type { ChainDatabase } from '../chain/chain-database.js'
 import { withChainSession } from '../chain/chain-database.js'
 
@@ -12,8 +12,7 @@ export interface ArchiveResult {
   archived: number
 }
 
-/** Archival was refused by the database: it runs only as the role that owns the log. */
-export class ArchivePermissionError extends AuditTrailError {}
+export { ArchivePermissionError }
 
 /**
  * Moves entries older than `olderThanDays` from `audit_trail.activity_log` to

@@ -1,18 +1,8 @@
-import { AuditTrailError } from '../errors.js'
+import { ChainVerificationError } from '../errors.js'
 import type { ChainCheckpoint } from './chain-checkpoint.js'
 import type { ChainDatabase } from './chain-database.js'
-import type { ChainVerification, VerifyChainOptions } from './verify-chain.js'
+import type { VerifyChainOptions } from './verify-chain.js'
 import { verifyChain } from './verify-chain.js'
-
-/** `createCheckpoint` found the chain broken, so there is nothing trustworthy to checkpoint. */
-export class ChainVerificationError extends AuditTrailError {
-  constructor(readonly result: ChainVerification) {
-    super(
-      `audit-trail: the hash chain does not verify at entry ${result.firstBadId}: ${result.reason}. ` +
-        'No checkpoint was created; investigate before taking a new one.',
-    )
-  }
-}
 
 /**
  * Seals, verifies the whole chain (against `options.checkpoint` if given) and returns the newest
@@ -31,3 +21,5 @@ export async function createCheckpoint(
   if (!result.ok) throw new ChainVerificationError(result)
   return result.checkpoint
 }
+
+export { ChainVerificationError }

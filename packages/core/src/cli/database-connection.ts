@@ -1,5 +1,5 @@
 import pg from 'pg'
-import { AuditTrailError } from '../errors.js'
+import { AuditDatabaseError, type AuditTrailError } from '../errors.js'
 import { UsageError } from './usage-error.js'
 
 export const DATABASE_FLAG = { 'database-url': { type: 'string' } } as const
@@ -55,22 +55,16 @@ export function databaseError(error: unknown, url: string): AuditTrailError {
     (err.code && (CONNECT_CODES.has(err.code) || err.code.startsWith('28') || err.code === '3D000')) ||
     /timeout exceeded when trying to connect|Connection terminated unexpectedly/i.test(message)
   ) {
-    return new AuditTrailError(`audit-trail: cannot connect to the database at ${where}: ${message}`, { cause: error })
+    return AuditDatabaseError.unreachable(where, message, error)
   }
   if (err.code === '42P01' || err.code === '3F000') {
-    return new AuditTrailError(
-      `audit-trail: ${where} has no audit_trail.activity_log; run audit-trail migrate first (${message}).`,
-      { cause: error },
-    )
+    return AuditDatabaseError.notMigrated(where, message, error)
   }
   if (err.code === '42501') {
-    return new AuditTrailError(
-      `audit-trail: permission denied on ${where}: ${message}; connect as a role granted with audit_trail.grant_app_role().`,
-      { cause: error },
-    )
+    return AuditDatabaseError.permissionDenied(where, message, error)
   }
   if ('severity' in (err as object)) {
-    return new AuditTrailError(`audit-trail: database error on ${where}: ${message}`, { cause: error })
+    return AuditDatabaseError.failed(where, message, error)
   }
-  return new AuditTrailError(`audit-trail: ${message}`, { cause: error })
+  return AuditDatabaseError.failed(null, message, error)
 }

@@ -1,4 +1,2 @@
-import { AuditTrailError } from '../errors.js'
-
-/** A command line that cannot work (unknown flag, missing value); the CLI exits with code 2. */
-export class UsageError extends AuditTrailError {}
+// UsageError lives with every other error in errors.ts.
+export { UsageError } from '../errors.js'

@@ -1,5 +1,5 @@
 import { readFile, rename, writeFile } from 'node:fs/promises'
-import { AuditTrailError } from '../../errors.js'
+import { AuditTrailError, InvalidArgumentError } from '../../errors.js'
 import { parseCheckpoint, type ChainCheckpoint } from '../../chain/chain-checkpoint.js'
 import { verifyLog } from '../../verify/verify-log.js'
 import type { CliCommand } from '../cli-io.js'
@@ -37,7 +37,7 @@ the database (--save-checkpoint) and verify against it later (--checkpoint).
       try {
         text = await readFile(values.checkpoint, 'utf8')
       } catch (error) {
-        throw new AuditTrailError(`audit-trail: cannot read the checkpoint ${values.checkpoint}: ${(error as Error).message}`)
+        throw new InvalidArgumentError(`audit-trail: cannot read the checkpoint ${values.checkpoint}: ${(error as Error).message}`, { cause: error })
       }
       checkpoint = parseCheckpoint(text)
     }

@@ -61,7 +61,7 @@ Run audit-trail <command> --help for a command's flags.
 
   for (const [command, usage] of [
     ['migrate', 'Usage: audit-trail migrate [--app-role NAME] [--database-url URL]'],
-    ['tail', 'Usage: audit-trail tail [filters] [--limit N] [--order asc|desc] [--tz ZONE] [--database-url URL]'],
+    ['tail', 'Usage: audit-trail tail [filters] [--limit N] [--order asc|desc] [--tz ZONE] [--view FILE] [--database-url URL]'],
     ['export', 'Usage: audit-trail export [filters] [--order asc|desc] [--out FILE] [--database-url URL]'],
     ['archive', 'Usage: audit-trail archive --older-than DAYS [--database-url URL]'],
     ['capture', 'Usage: audit-trail capture --config FILE [--check] [--database-url URL]'],
@@ -179,6 +179,27 @@ describe('audit-trail tail', () => {
 
 Showing 3 of 156 entries · times in UTC
 `,
+    })
+  })
+
+  it('--view FILE formats columns as the page does (decimal scale, currency, Yes/No) and refuses a bad file', async () => {
+    await seedEntries(db, [
+      { log_name: 'viewfile', created_at: '2024-04-02T10:00:00Z', actor_id: 'u9', actor_name: 'Ana', action: 'updated', resource_type: 'item', resource_id: '3',
+        resource_name: 'Tart', changes: { price: { old: { $decimal: '12.5' }, new: { $decimal: '13' } }, available: { old: true, new: false } } },
+    ])
+    const dir = mkdtempSync(join(tmpdir(), 'audit-trail-view-'))
+    const view = join(dir, 'view.json')
+    writeFileSync(view, JSON.stringify({ formats: { item: { price: { decimals: 2 }, available: { booleans: ['Yes', 'No'] } } } }))
+    const plain = await run(['tail', '--log', 'viewfile'])
+    expect(plain.stdout).toContain('price: 12.5 → 13\n')
+    const formatted = await run(['tail', '--log', 'viewfile', '--view', view])
+    expect(formatted.stderr).toBe('')
+    expect(formatted.stdout).toContain('price: 12.50 → 13.00\n')
+    expect(formatted.stdout).toContain('available: Yes → No\n')
+    writeFileSync(view, JSON.stringify({ format: {} }))
+    expect(await run(['tail', '--log', 'viewfile', '--view', view])).toMatchObject({
+      code: 2,
+      stderr: `audit-trail: --view ${view} has unknown key(s) format; use formats, summaryFields, locale.\n`,
     })
   })
 

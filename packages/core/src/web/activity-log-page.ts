@@ -371,15 +371,17 @@ async function loadChoices() {
     const res = await fetch('./choices');
     if (!res.ok) return;
     const choices = await res.json();
-    fillSelect(document.getElementById('f-actor'), choices.actors.map((a) => ({ label: a.name, value: a.id })));
+    const counts = choices.counts || {};
+    const about = (map, key, text) => (map && map[key] ? text + ' (≈' + Number(map[key]).toLocaleString(config.messages.lang || 'en') + ')' : text);
+    fillSelect(document.getElementById('f-actor'), choices.actors.map((a) => ({ label: about(counts.actors, a.id, a.name), value: a.id })));
     if (!choices.hasDatabaseActors) {
       const option = document.querySelector('#f-actor option[value=database]');
       if (option && option.parentElement.value !== 'database') option.remove();
     }
     fillSelect(document.getElementById('f-impersonator'), (choices.impersonators || []).map((a) => ({ label: a.name, value: a.id })));
-    fillSelect(document.getElementById('f-action'), choices.actions.map((a) => ({ label: label(a), value: a })));
-    fillSelect(document.getElementById('f-type'), choices.resourceTypes.map((type) => ({ label: label(type), value: type })));
-    fillSelect(document.getElementById('f-location'), choices.locations.map((l) => ({ label: l, value: l })));
+    fillSelect(document.getElementById('f-action'), choices.actions.map((a) => ({ label: about(counts.actions, a, label(a)), value: a })));
+    fillSelect(document.getElementById('f-type'), choices.resourceTypes.map((type) => ({ label: about(counts.resourceTypes, type, label(type)), value: type })));
+    fillSelect(document.getElementById('f-location'), choices.locations.map((l) => ({ label: about(counts.locations, l, l), value: l })));
   } catch (_) { /* the filters still work with the defaults */ }
 }
 

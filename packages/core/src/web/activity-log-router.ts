@@ -1,3 +1,4 @@
+import { emptyCounts } from './filter-choices.js'
 import { randomBytes } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { AuditConfigurationError, AuditTrailError, InvalidArgumentError } from '../errors.js'
@@ -267,6 +268,7 @@ async function recentChoices(log: ActivityLogSource, scope: ActivityLogScope): P
     resourceTypes: [...new Set(recent.entries.map((e) => e.resourceType).filter((t): t is string => !!t))].sort(),
     actions: [...new Set(recent.entries.map((e) => e.action))].sort(),
     locations: [...new Set(recent.entries.map((e) => e.locationId).filter((l): l is string => !!l))].sort(),
+    counts: emptyCounts(),
   }
 }
 

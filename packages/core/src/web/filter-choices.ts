@@ -16,6 +16,12 @@ export interface FilterChoices {
   actions: string[]
   resourceTypes: string[]
   locations: string[]
+  /**
+   * Approximate number of entries per value (actors by id, actions, resource types, locations),
+   * from PostgreSQL's own statistics of the log (pg_stats, refreshed by ANALYZE/autovacuum): free
+   * to read at any size, shown as "≈ n". Empty under a scope: the statistics cover every tenant.
+   */
+  counts: { actors: Record<string, number>; actions: Record<string, number>; resourceTypes: Record<string, number>; locations: Record<string, number> }
 }
 
 /** At most this many values per list: a filter list longer than that is unusable anyway. */
@@ -30,7 +36,10 @@ export const RECENT_WINDOW = 100_000
  *   per distinct value on the existing b-tree indexes (actor_id, id), (resource_type, ...),
  *   (location_id, id); each actor's name is the newest entry's, one more probe per actor;
  * - actions, impersonators and "Database": no index leads with them, so they are read from the
- *   newest RECENT_WINDOW entries (an index range scan on the primary key), bounded work.
+ *   newest RECENT_WINDOW entries (an index range scan on the primary key), bounded work; actions
+ *   also from the statistics' most common values, which on a real log hold every action;
+ * - counts: estimated from pg_stats like the planner does (most common values × rows; the rest
+ *   share what is left), no scan at all.
  */
 export async function filterChoices(executor: AuditExecutor, scope: ActivityLogScope = {}): Promise<FilterChoices> {
   const params: unknown[] = []
@@ -70,6 +79,8 @@ export async function filterChoices(executor: AuditExecutor, scope: ActivityLogS
   ])
   const byName = (a: { name: string }, b: { name: string }) => a.name.localeCompare(b.name)
   const row = recent.rows[0] as { actions: string[]; impersonators: string[]; has_database: boolean }
+  const counts = scoped.length > 0 ? emptyCounts() : await estimatedCounts(executor)
+  const actions = [...new Set([...row.actions, ...Object.keys(counts.actions)])].sort().slice(0, MAX_CHOICES)
   return {
     actors: actors.rows.map((r) => ({ id: String(r.id), name: String(r.name) })).sort(byName),
     impersonators: row.impersonators
@@ -77,8 +88,51 @@ export async function filterChoices(executor: AuditExecutor, scope: ActivityLogS
       .map(([id, name]) => ({ id, name }))
       .sort(byName),
     hasDatabaseActors: row.has_database,
-    actions: row.actions,
+    actions,
     resourceTypes: types.rows.map((r) => String(r.v)),
     locations: locations.rows.map((r) => String(r.v)),
+    counts,
   }
+}
+
+/** No counts (a scoped view, or statistics not readable yet). */
+export function emptyCounts(): FilterChoices['counts'] {
+  return { actors: {}, actions: {}, resourceTypes: {}, locations: {} }
+}
+
+// Per column: the most common values with their frequencies, the share of NULLs, the number of
+// distinct values, and the table's row count, as the planner uses them. Unreadable or never
+// analyzed: no counts (the lists still come from the log itself).
+const STATS_SQL = `
+SELECT s.attname AS column, array_to_json(s.most_common_vals::text::text[]) AS vals, s.most_common_freqs AS freqs, s.null_frac, s.n_distinct,
+       greatest(c.reltuples, 0) AS rows
+FROM pg_stats s JOIN pg_class c ON c.oid = 'audit_trail.activity_log'::regclass
+WHERE s.schemaname = 'audit_trail' AND s.tablename = 'activity_log' AND s.attname IN ('actor_id', 'action', 'resource_type', 'location_id')`
+
+async function estimatedCounts(executor: AuditExecutor): Promise<FilterChoices['counts']> {
+  const counts = emptyCounts()
+  let rows: Array<Record<string, unknown>>
+  try {
+    rows = (await executor.query(STATS_SQL)).rows
+  } catch {
+    return counts
+  }
+  const target: Record<string, Record<string, number>> = {
+    actor_id: counts.actors,
+    action: counts.actions,
+    resource_type: counts.resourceTypes,
+    location_id: counts.locations,
+  }
+  for (const row of rows) {
+    const into = target[String(row.column)]
+    const total = Number(row.rows)
+    if (!into || !(total > 0) || !Array.isArray(row.vals)) continue
+    const values = (row.vals as unknown[]).map(String)
+    const freqs = (row.freqs as number[] | null) ?? []
+    values.forEach((value, i) => {
+      const n = Math.round((freqs[i] ?? 0) * total)
+      if (n > 0) into[value] = n
+    })
+  }
+  return counts
 }

@@ -42,6 +42,7 @@ beforeAll(async () => {
   const app = express()
   app.use(auditContextMiddleware({ actor: () => ({ id: 'admin', name: 'Admin' }) }))
   app.use('/admin/activity-log', activityLogRouter(log, { authorize: () => true }))
+  app.use('/fr/journal', activityLogRouter(log, { authorize: () => true, messages: { lang: 'fr', names: { login_failed: 'Échec de connexion' } } }))
   server = app.listen(0, '127.0.0.1')
   await new Promise((resolve) => server.once('listening', resolve))
   url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/admin/activity-log/`
@@ -151,5 +152,17 @@ describe('activity log page in Chromium', () => {
     const file = new URL('activity-log-page.png', ARTIFACTS)
     const png = await page.screenshot({ path: file.pathname, fullPage: false })
     expect(png.subarray(1, 4).toString()).toBe('PNG')
+  })
+
+  // Regression: the counts code of the filter lists referred to a variable the page script does
+  // not have, and threw as soon as the log had statistics (after ANALYZE).
+  it('names actions through the messages table, and shows approximate counts once the log has statistics', async () => {
+    await db.query('ANALYZE audit_trail.activity_log')
+    await page.goto(url.replace('/admin/activity-log/', '/fr/journal/'))
+    await page.waitForFunction(() => document.querySelectorAll('article.entry').length > 0)
+    expect(await page.locator('html').getAttribute('lang')).toBe('fr')
+    expect(await page.locator('article.entry .action.login_failed').first().textContent()).toBe('Échec de connexion')
+    await page.waitForFunction(() => Array.from(document.querySelectorAll('#f-action option')).some((o) => (o.textContent ?? '').startsWith('Échec de connexion')))
+    await page.waitForFunction(() => Array.from(document.querySelectorAll('#f-actor option')).some((o) => (o.textContent ?? '').includes('(≈')))
   })
 })

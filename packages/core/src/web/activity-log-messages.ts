@@ -56,6 +56,8 @@ export const MESSAGES = {
   errorRange: 'The start date is after the end date.',
   errorZone: 'The time zone is not known.',
   errorEntry: 'The entry link is not valid.',
+  /** Names of actions and resource types, by their stored value (`{ login_failed: 'Échec de connexion' }`); others are shown capitalised. */
+  names: {} as Record<string, string>,
 }
 
 export type ActivityLogMessages = typeof MESSAGES

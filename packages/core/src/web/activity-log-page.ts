@@ -21,7 +21,7 @@ export interface ActivityLogPageOptions {
 export function activityLogPage(options: ActivityLogPageOptions): string {
   const m = options.messages ?? MESSAGES
   const nonce = escapeHtml(options.nonce)
-  const e = (key: keyof ActivityLogMessages) => escapeHtml(m[key])
+  const e = (key: Exclude<keyof ActivityLogMessages, 'names'>) => escapeHtml(m[key])
   const config = { pageSize: Number(options.pageSize), messages: m, timeZone: options.timeZone ?? 'UTC' }
   return `<!doctype html>
 <html lang="${e('lang')}">
@@ -248,7 +248,7 @@ function clearError() {
 }
 
 function describeEntry(entry) {
-  return entry.actionLabel + ' ' + entry.resource + ' — ' + entry.actor + ', ' + fmt.time.format(new Date(entry.createdAt));
+  return actionLabelOf(entry) + ' ' + entry.resource + ' — ' + entry.actor + ', ' + fmt.time.format(new Date(entry.createdAt));
 }
 
 function renderEntry(entry, only) {
@@ -275,7 +275,7 @@ function renderEntry(entry, only) {
   link.setAttribute('aria-label', t('linkTo', { what }));
   const tools = el('span', 'tools');
   tools.append(toggle, link);
-  head.append(time, actor, el('span', 'action ' + entry.action.replace(/[^a-z0-9_]/g, '_'), entry.actionLabel), resource, tools);
+  head.append(time, actor, el('span', 'action ' + entry.action.replace(/[^a-z0-9_]/g, '_'), actionLabelOf(entry)), resource, tools);
   box.append(head);
   const fields = el('ul', 'fields');
   let hiddenCount = 0;
@@ -362,8 +362,14 @@ function fillSelect(select, items) {
 }
 
 function label(text) {
+  const named = (M.names || {})[text];
+  if (named) return named;
   const words = String(text).replace(/[_.]+/g, ' ');
   return words.charAt(0).toUpperCase() + words.slice(1);
+}
+
+function actionLabelOf(entry) {
+  return (M.names || {})[entry.action] || entry.actionLabel;
 }
 
 async function loadChoices() {
@@ -372,7 +378,7 @@ async function loadChoices() {
     if (!res.ok) return;
     const choices = await res.json();
     const counts = choices.counts || {};
-    const about = (map, key, text) => (map && map[key] ? text + ' (≈' + Number(map[key]).toLocaleString(config.messages.lang || 'en') + ')' : text);
+    const about = (map, key, text) => (map && map[key] ? text + ' (≈' + Number(map[key]).toLocaleString(M.lang || 'en') + ')' : text);
     fillSelect(document.getElementById('f-actor'), choices.actors.map((a) => ({ label: about(counts.actors, a.id, a.name), value: a.id })));
     if (!choices.hasDatabaseActors) {
       const option = document.querySelector('#f-actor option[value=database]');

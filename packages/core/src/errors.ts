@@ -1,5 +1,3 @@
-import type { ChainVerification } from './chain/verify-chain.js'
-
 /** Base class of every error audit-trail throws. `instanceof AuditTrailError` catches them all. */
 export class AuditTrailError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
@@ -100,7 +98,8 @@ export class ArchivePermissionError extends AuditTrailError {}
 
 /** `createCheckpoint` found the chain broken, so there is nothing trustworthy to checkpoint. */
 export class ChainVerificationError extends AuditTrailError {
-  constructor(readonly result: ChainVerification) {
+  /** What verifyChain found (a ChainVerification; typed structurally so errors.ts imports nothing). */
+  constructor(readonly result: { readonly ok: boolean; readonly checked: number; readonly firstBadId?: string; readonly reason?: string }) {
     super(
       `audit-trail: the hash chain does not verify at entry ${result.firstBadId}: ${result.reason}. ` +
         'No checkpoint was created; investigate before taking a new one.',

@@ -1,3 +1,4 @@
+import { actionLabel } from '../view/action-label.js'
 import type { AuditEntry } from '../query/audit-entry.js'
 import { cut, fieldLines, oneLine, type ViewOptions } from '../view/field-lines.js'
 
@@ -78,12 +79,6 @@ function actorLabel(entry: AuditEntry): string {
   return entry.actor.name ?? entry.actor.email ?? entry.actor.id ?? (entry.actor.type === 'database' ? 'Database' : 'Unknown')
 }
 
-/** `login_failed` → `Login failed`, `invoice.voided` → `Invoice voided`. */
-export function actionLabel(action: string): string {
-  const words = action.replace(/[_.]+/g, ' ')
-  return words.charAt(0).toUpperCase() + words.slice(1)
-}
-
 function resourceLabel(entry: AuditEntry): string {
   if (entry.resourceName) return oneLine(entry.resourceName)
   if (entry.resourceType && entry.resourceId) return `${entry.resourceType} #${oneLine(entry.resourceId)}`
@@ -101,3 +96,5 @@ function details(entry: AuditEntry, maxValue: number, view?: ViewOptions): strin
   if (entry.description) out.push(cut(oneLine(entry.description), maxValue * 2))
   return out
 }
+
+export { actionLabel }

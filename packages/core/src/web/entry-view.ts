@@ -1,4 +1,4 @@
-import { actionLabel } from '../cli/format-tail.js'
+import { actionLabel } from '../view/action-label.js'
 import type { AuditEntry } from '../query/audit-entry.js'
 import { fieldLines, type ViewOptions } from '../view/field-lines.js'
 

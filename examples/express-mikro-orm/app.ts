@@ -9,7 +9,7 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import pg from 'pg'
 import { applyMigrations, auditContextMiddleware, createAuditLog, setAuditActor, type AuditLog } from '@audit-trail/core'
 import { checkMikroOrmCapture, enableMikroOrmCapture, withAuditTrail } from '@audit-trail/mikro-orm'
-import { badRequest, handle, hashPassword, requireUser, tagNames, tokens, verifyPassword, type AuthedRequest } from './auth.ts'
+import { badRequest, handle, hashPassword, requireUser, tagNames, tokens, verifyPassword, type AuthedRequest } from '../shared/auth.ts'
 import { Article, entities, Tag, User, type IArticle } from './entities.ts'
 
 // audit-trail: what each entity is called in the log and which column names its entries.

@@ -10,7 +10,7 @@ import pg from 'pg'
 import { applyMigrations, auditContextMiddleware, createAuditLog, setAuditActor, type AuditLog } from '@audit-trail/core'
 import { auditTrail, auditTrailComments, auditTrailReady, enablePrismaCapture } from '@audit-trail/prisma'
 import { Prisma, PrismaClient } from './generated/client.ts'
-import { badRequest, handle, hashPassword, requireUser, tagNames, tokens, verifyPassword, type AuthedRequest } from './auth.ts'
+import { badRequest, handle, hashPassword, requireUser, tagNames, tokens, verifyPassword, type AuthedRequest } from '../shared/auth.ts'
 
 // audit-trail: what each model is called in the log and which column names its entries.
 // "passwordHash" is redacted by default (its name contains "password"); "updatedAt" is never

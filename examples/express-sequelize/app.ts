@@ -8,7 +8,7 @@ import pg from 'pg'
 import { Op, Sequelize, UniqueConstraintError } from 'sequelize'
 import { applyMigrations, auditContextMiddleware, createAuditLog, setAuditActor, type AuditLog } from '@audit-trail/core'
 import { attachAuditHooks, checkSequelizeCapture, enableSequelizeCapture } from '@audit-trail/sequelize'
-import { badRequest, handle, hashPassword, requireUser, tagNames, tokens, verifyPassword, type AuthedRequest } from './auth.ts'
+import { badRequest, handle, hashPassword, requireUser, tagNames, tokens, verifyPassword, type AuthedRequest } from '../shared/auth.ts'
 import { defineModels, type Article } from './models.ts'
 
 // audit-trail: what each model is called in the log and which column names its entries.

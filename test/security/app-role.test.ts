@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto'
-import pg from 'pg'
+import type pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createAuditLog, sealChain, verifyChain, writeEntries } from '@audit-trail/core'
-import { createTestDatabase, type TestDatabase } from '../support/test-database.js'
+import { connectAsRole, createTestDatabase, type TestDatabase } from '../support/test-database.js'
 import { entryRow } from './entry-row.js'
 
 // S1: everything an application role could try against the log, as a real role made an app
@@ -34,16 +34,7 @@ beforeAll(async () => {
   await writeEntries(db.pool, [entryRow({ actor_id: 'u2' })])
   await sealChain(db.pool)
   await db.query(`DO $$ BEGIN EXECUTE format('GRANT CREATE ON DATABASE %I TO ${role}', current_database()); END $$`)
-  if (db.embedded) {
-    app = new pg.Client({ connectionString: db.url })
-    await app.connect()
-    await app.query(`SET ROLE ${role}`)
-  } else {
-    const url = new URL(db.url)
-    url.username = role
-    app = new pg.Client({ connectionString: url.toString() })
-    await app.connect()
-  }
+  app = await connectAsRole(db, role)
 })
 afterAll(async () => {
   await app?.end()

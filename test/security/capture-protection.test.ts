@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createAuditLog, enableCapture, sealChain, verifyLog, withAuditContextSql } from '@audit-trail/core'
-import { createTestDatabase, type TestDatabase } from '../support/test-database.js'
+import { connectAsRole, createTestDatabase, type TestDatabase } from '../support/test-database.js'
 
 // Capture cannot be switched off unseen, and sql/ never breaks an app's own migrations: as a
 // real non-superuser role that owns its tables and runs its own DDL (on a server it logs in as
@@ -34,10 +34,7 @@ async function connectAs(name: string): Promise<AppConnection> {
       end: () => client.end(),
     }
   }
-  const url = new URL(db.url)
-  url.username = name
-  const client = new pg.Client({ connectionString: url.toString() })
-  await client.connect()
+  const client = await connectAsRole(db, name)
   return { query: (sql) => client.query(sql), end: () => client.end() }
 }
 

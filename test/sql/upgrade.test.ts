@@ -1,9 +1,9 @@
 import { createHash, randomBytes } from 'node:crypto'
 import { readdirSync, readFileSync } from 'node:fs'
-import pg from 'pg'
+import type pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { applyMigrations, verifyLog } from '@audit-trail/core'
-import { createTestDatabase, type TestDatabase } from '../support/test-database.js'
+import { connectAsRole, createTestDatabase, type TestDatabase } from '../support/test-database.js'
 
 // An install made with sql/ as it was before the hardening (commit 5bec3ea, kept as a fixture:
 // the app role had INSERT, the DDL event trigger ran with the caller's rights), then upgraded by
@@ -31,16 +31,7 @@ beforeAll(async () => {
   expect(await db.query(`SELECT has_table_privilege($1, 'audit_trail.activity_log', 'INSERT') AS insert`, [role])).toEqual([{ insert: true }])
   await applyMigrations(db.url)
   migrationRows = (await db.query<{ name: string }>(`SELECT name FROM audit_trail.schema_migrations ORDER BY name`)).map((r) => r.name)
-  if (db.embedded) {
-    app = new pg.Client({ connectionString: db.url })
-    await app.connect()
-    await app.query(`SET ROLE ${role}`)
-  } else {
-    const url = new URL(db.url)
-    url.username = role
-    app = new pg.Client({ connectionString: url.toString() })
-    await app.connect()
-  }
+  app = await connectAsRole(db, role)
 })
 afterAll(async () => {
   await app?.end()

@@ -81,3 +81,22 @@ export async function createTestDatabase(options: { migrate?: boolean } = {}): P
     },
   }
 }
+
+/**
+ * A connection acting as `role` (a LOGIN role of the test database's server). On a server it
+ * logs in as that role; PGlite has one built-in user behind its socket, so there it switches
+ * with SET ROLE (the privilege checks are the same, but every connection shares the session).
+ */
+export async function connectAsRole(db: TestDatabase, role: string): Promise<pg.Client> {
+  if (db.embedded) {
+    const client = new pg.Client({ connectionString: db.url })
+    await client.connect()
+    await client.query(`SET ROLE ${role}`)
+    return client
+  }
+  const url = new URL(db.url)
+  url.username = role
+  const client = new pg.Client({ connectionString: url.toString() })
+  await client.connect()
+  return client
+}

@@ -127,6 +127,16 @@ describe('clientIp', () => {
   })
 })
 
+describe('auditContextMiddleware requestId option', () => {
+  it('uses the app’s own request id when valid, else the header, else a new UUID', async () => {
+    const url = await start({ requestId: (req) => (req.headers['x-trace'] as string | undefined) ?? null })
+    const id = async (headers: Record<string, string>) => ((await (await fetch(url, { headers })).json()) as { requestId: string }).requestId
+    expect(await id({ 'x-trace': 'trace-42', 'x-request-id': 'header-1' })).toBe('trace-42')
+    expect(await id({ 'x-trace': 'bad id with spaces', 'x-request-id': 'header-1' })).toBe('header-1')
+    expect(await id({})).toMatch(/^[0-9a-f-]{36}$/)
+  })
+})
+
 describe('auditContextMiddleware ip option', () => {
   it('uses the app’s own client IP when given (e.g. Express req.ip under its trust proxy setting)', async () => {
     const url = await start({ ip: (req) => String(req.headers['x-real-ip'] ?? '') || null })

@@ -27,6 +27,8 @@ export interface AuditContextMiddlewareOptions<Req extends IncomingMessage = Inc
   trustProxy?: TrustProxy
   /** The client IP, when the app already knows it (e.g. `(req) => req.ip` with Express's own `trust proxy`). Default: from the socket and `trustProxy`. */
   ip?: (req: Req) => string | null | undefined
+  /** The request id, when the app has its own (e.g. `(req) => req.id` from a logger); used when valid, else the header, else a new UUID. Default: none. */
+  requestId?: (req: Req) => string | null | undefined
   /** Header carrying an incoming request id, reused when valid (else a UUID is made). Default: `'x-request-id'`. */
   requestIdHeader?: string
   /** `log_name` for the request's entries. Default: the plugin's (`'backoffice'`). */
@@ -51,7 +53,13 @@ export async function resolveRequestContext<Req extends IncomingMessage>(
   const keys = Object.keys(resolvers) as Array<keyof LateContextResolvers>
   const answers = await Promise.all(keys.map((key) => resolvers[key]?.(req)))
   const incomingId = req.headers[(options.requestIdHeader ?? 'x-request-id').toLowerCase()]
-  const requestId = typeof incomingId === 'string' && VALID_REQUEST_ID.test(incomingId) ? incomingId : randomUUID()
+  const own = options.requestId?.(req)
+  const requestId =
+    typeof own === 'string' && VALID_REQUEST_ID.test(own)
+      ? own
+      : typeof incomingId === 'string' && VALID_REQUEST_ID.test(incomingId)
+        ? incomingId
+        : randomUUID()
   const userAgent = req.headers['user-agent']
   const context: AuditContext = {
     ipAddress: options.ip

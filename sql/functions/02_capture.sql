@@ -181,57 +181,134 @@ LANGUAGE sql STABLE AS $$
   SELECT audit_trail.checked_context(nullif(current_setting('audit_trail.context', true), ''), false)
 $$;
 
+-- The context columns of the entries the running statement writes, as a row of the log (its
+-- other columns NULL): the statement's context (statement_context()) with the defaults
+-- (log_name 'backoffice', actor_type 'system'), or without one the database role: actor_type
+-- 'database', session_user, the client's address and application_name. One call per captured
+-- statement; the generated capture functions read its fields as plain parameters.
+CREATE OR REPLACE FUNCTION audit_trail.entry_context() RETURNS audit_trail.activity_log
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+  ctx jsonb := audit_trail.statement_context();
+  entry audit_trail.activity_log;
+BEGIN
+  IF ctx IS NULL THEN
+    entry.log_name := 'backoffice';
+    entry.actor_type := 'database';
+    entry.actor_name := session_user;
+    entry.ip_address := inet_client_addr();
+    entry.source := 'trigger';
+    entry.metadata := jsonb_build_object('application_name', nullif(current_setting('application_name', true), ''));
+  ELSE
+    -- checked_context() let only the context keys through, each a string or null (metadata: an
+    -- object), with a valid ip_address and source set.
+    entry := jsonb_populate_record(NULL::audit_trail.activity_log, ctx);
+    entry.log_name := coalesce(entry.log_name, 'backoffice');
+    entry.actor_type := coalesce(entry.actor_type, 'system');
+  END IF;
+  RETURN entry;
+END
+$$;
+
+-- A json/jsonb column's encoded value (not NULL): JSON null and objects shaped like a tag
+-- ({"$x": ...}, one key starting with $) wrapped in {"$json": ...}; over the size cap, the marker
+-- of finish_value. A function, not inlined SQL: the generated statement stays small (its size is
+-- what a single-row write pays for), and only changed values are encoded.
+CREATE OR REPLACE FUNCTION audit_trail.json_value(v jsonb, max_bytes integer) RETURNS jsonb
+LANGUAGE plpgsql IMMUTABLE AS $$
+DECLARE
+  encoded jsonb := v;
+  form text := v::text;
+BEGIN
+  IF form = 'null' THEN
+    encoded := '{"$json": null}';
+  ELSIF left(form, 3) = '{"$' THEN
+    -- jsonb lists the shortest key first: only an object whose first key starts with $ can be
+    -- shaped like a tag.
+    IF (SELECT count(*) = 1 FROM jsonb_object_keys(v)) THEN
+      encoded := jsonb_build_object('$json', v);
+    END IF;
+  END IF;
+  IF octet_length(form) + 16 > max_bytes THEN
+    RETURN audit_trail.finish_value(encoded, false, max_bytes);
+  END IF;
+  RETURN encoded;
+END
+$$;
+
 -- The capture path is generated per table: at enable_capture and after every change of the
 -- table's shape (refresh_capture), audit_trail.capture_table_<oid>() is written for exactly its
 -- columns, key, name column and ignore/redact/toggle lists. A write then runs one INSERT ...
 -- SELECT over the statement's transition table, with each column's comparison and encoding
 -- inlined as plain expressions: no catalog read, no to_jsonb of whole rows, no dynamic SQL.
 
--- SQL text of one column's encoded value (see the header), for the column reference `ref`.
--- Only values over the size cap go through finish_value; `size` is an upper bound of the payload
--- finish_value measures, so a value under the cap never pays for it.
-CREATE OR REPLACE FUNCTION audit_trail.capture_value_sql(ref text, type_oid oid, type_len smallint, redacted boolean, max_bytes integer)
+-- A column's {"old": ..., "new": ...} pair when either value is over the size cap: each value
+-- through finish_value (only called then; see capture_pair_sql).
+CREATE OR REPLACE FUNCTION audit_trail.capped_pair(old_value jsonb, new_value jsonb, max_bytes integer) RETURNS jsonb
+LANGUAGE sql IMMUTABLE AS $$
+  SELECT jsonb_build_object('old', audit_trail.finish_value(old_value, false, max_bytes),
+                            'new', audit_trail.finish_value(new_value, false, max_bytes))
+$$;
+
+-- SQL text of one column's {"old": ..., "new": ...} pair, for the column references old_ref and
+-- new_ref (either may be 'NULL': a created or a deleted row), encoded as the header says.
+-- jsonb_build_object encodes a value itself exactly as to_jsonb does (SQL NULL as JSON null), so
+-- only the types with a tagged form get an expression of their own: the statement stays small,
+-- and its size is most of what a single-row write costs. A type whose values can be large gets a
+-- size test first (an upper bound of the payload finish_value measures): only a pair with a value
+-- over the cap goes through capped_pair.
+CREATE OR REPLACE FUNCTION audit_trail.capture_pair_sql(old_ref text, new_ref text, type_oid oid, type_len smallint, redacted boolean, max_bytes integer)
 RETURNS text LANGUAGE plpgsql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-  base text;
-  size text;
+  encode text;  -- format() pattern of the encoded value (%1$s: the reference; %2$s: it in UTC); NULL: the value itself
+  size text;    -- format() pattern of the size bound; NULL: values are always small (or json_value caps them)
+  ref text;
+  plain_values text[] := '{}';
+  json_values text[] := '{}';
+  over_cap text[] := '{}';
 BEGIN
   IF redacted THEN
-    RETURN format('CASE WHEN %s IS NULL THEN ''null''::jsonb ELSE ''"[REDACTED]"''::jsonb END', ref);
-  END IF;
-  IF type_oid = 'int8'::regtype THEN
-    base := format('jsonb_build_object(''$bigint'', %s::text)', ref);
+    encode := 'CASE WHEN %1$s IS NOT NULL THEN ''"[REDACTED]"''::jsonb END';
+  ELSIF type_oid = 'int8'::regtype THEN
+    encode := 'CASE WHEN %1$s IS NOT NULL THEN jsonb_build_object(''$bigint'', %1$s::text) END';
   ELSIF type_oid = 'numeric'::regtype THEN
-    base := format('jsonb_build_object(''$decimal'', trim_scale(%s)::text)', ref);
-    size := format('pg_column_size(%s) * 8 + 16', ref);
+    encode := 'CASE WHEN %1$s IS NOT NULL THEN jsonb_build_object(''$decimal'', trim_scale(%1$s)::text) END';
+    size := 'pg_column_size(%1$s) * 8 + 16';
   ELSIF type_oid IN ('timestamptz'::regtype, 'timestamp'::regtype) THEN
     -- UTC ISO-8601, milliseconds, or microseconds when the value has sub-millisecond precision.
-    base := format('CASE WHEN isfinite(%1$s) THEN jsonb_build_object(''$date'', to_char(%2$s, CASE WHEN extract(microseconds FROM %1$s)::bigint %% 1000 = 0 '
-                   'THEN ''YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'' ELSE ''YYYY-MM-DD"T"HH24:MI:SS.US"Z"'' END)) ELSE jsonb_build_object(''$date'', %1$s::text) END',
-                   ref, CASE WHEN type_oid = 'timestamptz'::regtype THEN ref || ' AT TIME ZONE ''UTC''' ELSE ref END);
+    encode := 'CASE WHEN NOT isfinite(%1$s) THEN jsonb_build_object(''$date'', %1$s::text) WHEN %1$s IS NOT NULL THEN jsonb_build_object(''$date'', '
+              'to_char(%2$s, CASE WHEN extract(microseconds FROM %1$s)::bigint %% 1000 = 0 THEN ''YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'' '
+              'ELSE ''YYYY-MM-DD"T"HH24:MI:SS.US"Z"'' END)) END';
   ELSIF type_oid = 'bytea'::regtype THEN
-    base := format('jsonb_build_object(''$bytes'', translate(encode(%s, ''base64''), E''\n'', ''''))', ref);
-    size := format('octet_length(%s)', ref);
+    encode := 'CASE WHEN %1$s IS NOT NULL THEN jsonb_build_object(''$bytes'', translate(encode(%1$s, ''base64''), E''\n'', '''')) END';
+    size := 'octet_length(%1$s)';
   ELSIF type_oid IN ('float4'::regtype, 'float8'::regtype) THEN
-    base := format('CASE WHEN %1$s IN (''NaN'', ''Infinity'', ''-Infinity'') THEN jsonb_build_object(''$number'', %1$s::text) ELSE to_jsonb(%1$s) END', ref);
+    encode := 'CASE WHEN %1$s IN (''NaN'', ''Infinity'', ''-Infinity'') THEN jsonb_build_object(''$number'', %1$s::text) ELSE to_jsonb(%1$s) END';
   ELSIF type_oid IN ('json'::regtype, 'jsonb'::regtype) THEN
-    -- JSON null (vs SQL NULL) and objects shaped like a tag are wrapped in {"$json": ...}.
-    base := format('CASE WHEN %1$s::jsonb = ''null''::jsonb THEN ''{"$json": null}''::jsonb '
-                   'WHEN jsonb_typeof(%1$s::jsonb) = ''object'' AND (SELECT count(*) = 1 AND bool_and(k LIKE ''$%%'') FROM jsonb_object_keys(%1$s::jsonb) AS k) '
-                   'THEN jsonb_build_object(''$json'', %1$s::jsonb) ELSE %1$s::jsonb END', ref);
-    size := format('octet_length(%s::text) + 16', ref);
-  ELSE
-    base := format('to_jsonb(%s)', ref);
-    IF type_oid IN ('text'::regtype, 'varchar'::regtype, 'bpchar'::regtype) THEN
-      size := format('octet_length(%s)', ref);
-    ELSIF type_len = -1 THEN
-      size := format('octet_length(%s::text) * 4 + 16', ref);
+    -- JSON null (vs SQL NULL), objects shaped like a tag and the size cap: json_value.
+    encode := format('CASE WHEN %%1$s IS NOT NULL THEN audit_trail.json_value(%%1$s::jsonb, %s) END', max_bytes);
+  ELSIF type_oid IN ('text'::regtype, 'varchar'::regtype, 'bpchar'::regtype) THEN
+    size := 'octet_length(%1$s)';
+  ELSIF type_len = -1 THEN
+    size := 'octet_length(%1$s::text) * 4 + 16';
+  END IF;
+  FOREACH ref IN ARRAY ARRAY[old_ref, new_ref] LOOP
+    IF ref = 'NULL' THEN
+      plain_values := plain_values || 'NULL'::text;
+      json_values := json_values || 'NULL::jsonb'::text;
+    ELSE
+      plain_values := plain_values || coalesce(format(encode, ref, CASE WHEN type_oid = 'timestamptz'::regtype THEN ref || ' AT TIME ZONE ''UTC''' ELSE ref END), ref);
+      json_values := json_values || coalesce(format(encode, ref, CASE WHEN type_oid = 'timestamptz'::regtype THEN ref || ' AT TIME ZONE ''UTC''' ELSE ref END), format('to_jsonb(%s)', ref));
+      IF size IS NOT NULL THEN
+        over_cap := over_cap || format('%s > %s', format(size, ref), max_bytes);
+      END IF;
     END IF;
+  END LOOP;
+  IF cardinality(over_cap) = 0 THEN
+    RETURN format('jsonb_build_object(''old'', %s, ''new'', %s)', plain_values[1], plain_values[2]);
   END IF;
-  IF size IS NOT NULL THEN
-    base := format('CASE WHEN %s > %s THEN audit_trail.finish_value(%s, false, %s) ELSE %s END', size, max_bytes, base, max_bytes, base);
-  END IF;
-  RETURN format('CASE WHEN %s IS NULL THEN ''null''::jsonb ELSE %s END', ref, base);
+  RETURN format('CASE WHEN %s THEN audit_trail.capped_pair(%s, %s, %s) ELSE jsonb_build_object(''old'', %s, ''new'', %s) END',
+                array_to_string(over_cap, ' OR '), json_values[1], json_values[2], max_bytes, plain_values[1], plain_values[2]);
 END
 $$;
 
@@ -259,8 +336,7 @@ DECLARE
   col record;
   ref_new text;
   ref_old text;
-  value_new text;
-  value_old text;
+  redacted boolean;
   distinct_sql text;
   recorded text[] := '{}';
   created_pairs text[] := '{}';
@@ -288,15 +364,14 @@ BEGIN
     recorded := recorded || col.name;
     ref_new := format('n.%I', col.name);
     ref_old := format('o.%I', col.name);
-    value_new := audit_trail.capture_value_sql(ref_new, col.type_oid, col.type_len,
-      col.name = ANY (cfg.redact_columns) OR col.name ~* '(password|passwd|secret|token|api_?key)', cfg.max_value_bytes);
-    value_old := audit_trail.capture_value_sql(ref_old, col.type_oid, col.type_len,
-      col.name = ANY (cfg.redact_columns) OR col.name ~* '(password|passwd|secret|token|api_?key)', cfg.max_value_bytes);
+    redacted := col.name = ANY (cfg.redact_columns) OR col.name ~* '(password|passwd|secret|token|api_?key)';
     distinct_sql := audit_trail.capture_distinct_sql(col.name, col.type_oid);
-    created_pairs := created_pairs || format('%L, jsonb_build_object(''old'', NULL, ''new'', %s)', col.name, value_new);
-    deleted_pairs := deleted_pairs || format('%L, jsonb_build_object(''old'', %s, ''new'', NULL)', col.name, value_old);
-    updated_parts := updated_parts || format('CASE WHEN %s THEN jsonb_build_object(%L, jsonb_build_object(''old'', %s, ''new'', %s)) ELSE ''{}''::jsonb END',
-                                             distinct_sql, col.name, value_old, value_new);
+    created_pairs := created_pairs || format('%L, %s', col.name,
+      audit_trail.capture_pair_sql('NULL', ref_new, col.type_oid, col.type_len, redacted, cfg.max_value_bytes));
+    deleted_pairs := deleted_pairs || format('%L, %s', col.name,
+      audit_trail.capture_pair_sql(ref_old, 'NULL', col.type_oid, col.type_len, redacted, cfg.max_value_bytes));
+    updated_parts := updated_parts || format('CASE WHEN %s THEN jsonb_build_object(%L, %s) ELSE ''{}''::jsonb END', distinct_sql, col.name,
+      audit_trail.capture_pair_sql(ref_old, ref_new, col.type_oid, col.type_len, redacted, cfg.max_value_bytes));
     field_parts := field_parts || format('CASE WHEN %s THEN %L END', distinct_sql, col.name);
     distinct_parts := distinct_parts || distinct_sql;
     IF col.name = ANY (cfg.toggle_columns) AND col.type_oid = 'bool'::regtype THEN
@@ -342,43 +417,46 @@ BEGIN
   context_columns := 'log_name, actor_type, actor_id, actor_name, actor_email, impersonator_id, impersonator_name, '
                      'action, resource_type, resource_id, resource_name, changes, changed_fields, '
                      'ip_address, user_agent, location_id, tenant_id, request_id, source, metadata';
-  context_values := 'c_log_name, c_actor_type, c_actor_id, c_actor_name, c_actor_email, c_impersonator_id, c_impersonator_name';
+  context_values := 'audit_trail_context.log_name, audit_trail_context.actor_type, audit_trail_context.actor_id, '
+                    'audit_trail_context.actor_name, audit_trail_context.actor_email, audit_trail_context.impersonator_id, '
+                    'audit_trail_context.impersonator_name';
 
+  -- The variable's name cannot be a column of the table: its columns appear only as n.x and o.x.
   body := format($body$
 DECLARE
-  ctx jsonb := audit_trail.statement_context();
-  c_log_name text := coalesce(ctx ->> 'log_name', 'backoffice');
-  c_actor_type text := CASE WHEN ctx IS NULL THEN 'database' ELSE coalesce(ctx ->> 'actor_type', 'system') END;
-  c_actor_id text := ctx ->> 'actor_id';
-  c_actor_name text := CASE WHEN ctx IS NULL THEN session_user::text ELSE ctx ->> 'actor_name' END;
-  c_actor_email text := ctx ->> 'actor_email';
-  c_impersonator_id text := ctx ->> 'impersonator_id';
-  c_impersonator_name text := ctx ->> 'impersonator_name';
-  c_ip inet := CASE WHEN ctx IS NULL THEN inet_client_addr() ELSE (ctx ->> 'ip_address')::inet END;
-  c_user_agent text := ctx ->> 'user_agent';
-  c_location_id text := ctx ->> 'location_id';
-  c_tenant_id text := ctx ->> 'tenant_id';
-  c_request_id text := ctx ->> 'request_id';
-  c_source text := coalesce(ctx ->> 'source', 'trigger');
-  c_metadata jsonb := CASE WHEN ctx IS NULL THEN jsonb_build_object('application_name', nullif(current_setting('application_name', true), ''))
-                           ELSE ctx -> 'metadata' END;
+  audit_trail_context audit_trail.activity_log := audit_trail.entry_context();
 BEGIN
   IF TG_OP = 'INSERT' THEN
     INSERT INTO audit_trail.activity_log (%1$s)
     SELECT %2$s, 'created', %3$L, %4$s, %5$s, %6$s, %7$L::text[],
-           c_ip, c_user_agent, c_location_id, c_tenant_id, c_request_id, c_source, c_metadata
+           audit_trail_context.ip_address, audit_trail_context.user_agent, audit_trail_context.location_id,
+           audit_trail_context.tenant_id, audit_trail_context.request_id, audit_trail_context.source, audit_trail_context.metadata
     FROM audit_trail_new AS n;
   ELSIF TG_OP = 'DELETE' THEN
     INSERT INTO audit_trail.activity_log (%1$s)
     SELECT %2$s, 'deleted', %3$L, %8$s, %9$s, %10$s, %7$L::text[],
-           c_ip, c_user_agent, c_location_id, c_tenant_id, c_request_id, c_source, c_metadata
+           audit_trail_context.ip_address, audit_trail_context.user_agent, audit_trail_context.location_id,
+           audit_trail_context.tenant_id, audit_trail_context.request_id, audit_trail_context.source, audit_trail_context.metadata
     FROM audit_trail_old AS o;
+  ELSIF (SELECT count(*) FROM audit_trail_new) = 1 THEN
+    -- One row (most writes): the two images need no pairing. Starting the executor for the
+    -- pairing plan (two window scans, a join, a sort) cost more than the rest of the statement.
+    INSERT INTO audit_trail.activity_log (%1$s)
+    SELECT %2$s, CASE %11$s ELSE 'updated' END, %3$L, %4$s, %5$s, audit_trail_changes, audit_trail_fields,
+           audit_trail_context.ip_address, audit_trail_context.user_agent, audit_trail_context.location_id,
+           audit_trail_context.tenant_id, audit_trail_context.request_id, audit_trail_context.source, audit_trail_context.metadata
+    FROM (
+      SELECT n.*, %12$s AS audit_trail_changes, array_remove(ARRAY[%13$s]::text[], NULL) AS audit_trail_fields
+      FROM audit_trail_old AS o, audit_trail_new AS n
+      WHERE %14$s
+    ) AS n;
   ELSE
     -- Old and new images paired by position: PostgreSQL appends both images of each row to the
     -- transition tables together, and a scan returns them in that order (a changed key pairs).
     INSERT INTO audit_trail.activity_log (%1$s)
     SELECT %2$s, CASE %11$s ELSE 'updated' END, %3$L, %4$s, %5$s, audit_trail_changes, audit_trail_fields,
-           c_ip, c_user_agent, c_location_id, c_tenant_id, c_request_id, c_source, c_metadata
+           audit_trail_context.ip_address, audit_trail_context.user_agent, audit_trail_context.location_id,
+           audit_trail_context.tenant_id, audit_trail_context.request_id, audit_trail_context.source, audit_trail_context.metadata
     FROM (
       SELECT n.*, %12$s AS audit_trail_changes, array_remove(ARRAY[%13$s]::text[], NULL) AS audit_trail_fields
       FROM (SELECT row_number() OVER () AS audit_trail_position, t.* FROM audit_trail_old AS t) AS o
@@ -750,3 +828,4 @@ DROP FUNCTION IF EXISTS audit_trail.json_null_columns(text[], jsonb, anyelement)
 DROP FUNCTION IF EXISTS audit_trail.capture_statement();
 DROP FUNCTION IF EXISTS audit_trail.capture_value(text, jsonb, boolean, boolean, integer);
 DROP FUNCTION IF EXISTS audit_trail.encode_value(text, jsonb);
+DROP FUNCTION IF EXISTS audit_trail.capture_value_sql(text, oid, smallint, boolean, integer);

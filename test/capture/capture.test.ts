@@ -197,6 +197,67 @@ describe('database capture', () => {
     expect(bulk7.changes.name).toEqual({ old: 'Bulk 7', new: null })
   })
 
+  // The trigger takes a shorter path for a statement that changes one row; both must write the
+  // same entries, value for value.
+  it('records the same entries for a row updated alone and in a multi-row statement', async () => {
+    const columns = `id int PRIMARY KEY, name text, price numeric(12, 4), stock bigint, ratio double precision, active boolean,
+      picture bytea, settings jsonb, doc json, launched_at timestamptz, local_time timestamp, feeling mood, tags text[], api_token text`
+    await db.query(`CREATE TABLE path_one (${columns}); CREATE TABLE path_many (${columns})`)
+    for (const table of ['path_one', 'path_many']) {
+      await enableCapture(db.pool, table, { resourceType: 'path', nameColumn: 'name' })
+      await db.query(`INSERT INTO ${table} (id, name, price, stock, ratio, active, picture, settings, doc, launched_at, local_time, feeling, tags, api_token)
+        VALUES (1, 'empty', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL),
+               (2, 'full', 1.5, 9007199254740993, 'NaN', true, '\\x00ff', '{"$tag": 1}', '{"a":  [1, null]}', 'infinity', '2024-01-15 14:30:00.5',
+                'happy', '{a,b}', 'secret'),
+               (3, 'json', 2, 1, 1.25, true, NULL, '{"k": 1}', '[1]', '2024-01-15 14:30:00.123456+02', NULL, 'sad', '{}', NULL),
+               (4, 'toggle', 3, 2, 0, true, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL),
+               (5, 'unchanged', 4, 3, 0, false, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL)`)
+    }
+    const big = 'x'.repeat(70_000)
+    const updates: Array<[id: number, set: string]> = [
+      [1, `name = 'was empty', price = 13.7500, stock = -5, ratio = '-Infinity', active = false, picture = '\\x0102', settings = 'null',
+           doc = '{"$x": {"y": 1}}', launched_at = '1969-07-20 20:17:40Z', local_time = '-infinity', feeling = 'sad', tags = '{c}', api_token = 't2'`],
+      [2, `name = 'was full', price = NULL, stock = NULL, ratio = NULL, active = NULL, picture = NULL, settings = NULL, doc = NULL,
+           launched_at = NULL, local_time = NULL, feeling = NULL, tags = NULL, api_token = NULL`],
+      [3, `name = '${big}', picture = decode(repeat('ab', 70000), 'hex'), settings = '{"big": "${big}"}', doc = 'null'`],
+      [4, `active = false`],
+      [5, `price = 4, active = false`],
+    ]
+    const since = await watermark()
+    for (const [id, set] of updates) await db.query(`UPDATE path_one SET ${set} WHERE id = ${id}`)
+    // One statement for all five rows: every column set through a CASE on the id.
+    const assignments = new Map<string, string[]>()
+    for (const [id, set] of updates) {
+      for (const part of set.split(/,\s*(?=[a-z_]+ = )/)) {
+        const [column, value] = [part.slice(0, part.indexOf(' = ')).trim(), part.slice(part.indexOf(' = ') + 3)]
+        assignments.set(column, [...(assignments.get(column) ?? []), `WHEN ${id} THEN ${value}`])
+      }
+    }
+    const set = [...assignments].map(([column, cases]) => `${column} = CASE id ${cases.join(' ')} ELSE ${column} END`).join(', ')
+    await db.query(`UPDATE path_many SET ${set}`)
+
+    const entries = (await entriesSince(since)).filter((e) => e.action !== 'created')
+    const strip = ({ id: _id, created_at: _at, transaction_id: _tx, hash: _hash, ...rest }: Entry) => rest
+    const one = entries.slice(0, entries.length / 2).map(strip)
+    const many = entries.slice(entries.length / 2).map(strip)
+    expect(one.map((e) => e.resource_id)).toEqual(['1', '2', '3', '4'])
+    expect(many).toEqual(one)
+    expect(one[3]!.action).toBe('disabled')
+    expect(one[0]!.changes.settings).toEqual({ old: null, new: { $json: null } })
+    expect(one[0]!.changes.doc).toEqual({ old: null, new: { $json: { $x: { y: 1 } } } })
+    expect(one[0]!.changes.api_token).toEqual({ old: null, new: '[REDACTED]' })
+    expect(one[0]!.changes.local_time).toEqual({ old: null, new: { $date: '-infinity' } })
+    expect(one[1]!.changes.settings).toEqual({ old: { $json: { $tag: 1 } }, new: null })
+    expect(one[1]!.changes.launched_at).toEqual({ old: { $date: 'infinity' }, new: null })
+    expect(one[2]!.changes.name.new).toHaveProperty('$truncated')
+    expect(one[2]!.changes.name.old).toBe('json')
+    expect(one[2]!.changes.picture.new).toHaveProperty('$truncated')
+    expect(one[2]!.changes.settings.new).toHaveProperty('$truncated')
+    expect(one[2]!.changes.doc).toEqual({ old: [1], new: { $json: null } })
+    for (const table of ['path_one', 'path_many']) await disableCapture(db.pool, table)
+    await db.query(`DROP TABLE path_one, path_many`)
+  })
+
   it('pairs old and new rows by position in one statement, even when it changes primary keys', async () => {
     await db.query(`INSERT INTO products (id, name, price) SELECT 9000 + i, 'Shift ' || i, i FROM generate_series(1, 20) i`)
     const since = await watermark()

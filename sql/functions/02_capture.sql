@@ -542,26 +542,17 @@ $$;
 CREATE OR REPLACE FUNCTION audit_trail.capture_truncate() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-  cfg audit_trail.captured_tables;
-  ctx jsonb := audit_trail.statement_context();
+  entry audit_trail.activity_log := audit_trail.entry_context();
 BEGIN
-  SELECT * INTO cfg FROM audit_trail.captured_tables WHERE table_oid = TG_RELID;
+  SELECT resource_type INTO entry.resource_type FROM audit_trail.captured_tables WHERE table_oid = TG_RELID;
   IF FOUND THEN
     INSERT INTO audit_trail.activity_log (
       log_name, actor_type, actor_id, actor_name, actor_email, impersonator_id, impersonator_name,
       action, resource_type, description, ip_address, user_agent, location_id, tenant_id, request_id, source, metadata)
     VALUES (
-      coalesce(ctx ->> 'log_name', 'backoffice'),
-      CASE WHEN ctx IS NULL THEN 'database' ELSE coalesce(ctx ->> 'actor_type', 'system') END,
-      ctx ->> 'actor_id',
-      CASE WHEN ctx IS NULL THEN session_user::text ELSE ctx ->> 'actor_name' END,
-      ctx ->> 'actor_email', ctx ->> 'impersonator_id', ctx ->> 'impersonator_name',
-      'truncated', cfg.resource_type, format('TRUNCATE %I.%I', TG_TABLE_SCHEMA, TG_TABLE_NAME),
-      CASE WHEN ctx IS NULL THEN inet_client_addr() ELSE (ctx ->> 'ip_address')::inet END,
-      ctx ->> 'user_agent', ctx ->> 'location_id', ctx ->> 'tenant_id', ctx ->> 'request_id',
-      coalesce(ctx ->> 'source', 'trigger'),
-      CASE WHEN ctx IS NULL THEN jsonb_build_object('application_name', nullif(current_setting('application_name', true), ''))
-           ELSE ctx -> 'metadata' END);
+      entry.log_name, entry.actor_type, entry.actor_id, entry.actor_name, entry.actor_email, entry.impersonator_id,
+      entry.impersonator_name, 'truncated', entry.resource_type, format('TRUNCATE %I.%I', TG_TABLE_SCHEMA, TG_TABLE_NAME),
+      entry.ip_address, entry.user_agent, entry.location_id, entry.tenant_id, entry.request_id, entry.source, entry.metadata);
   END IF;
   RETURN NULL;
 END

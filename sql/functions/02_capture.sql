@@ -171,6 +171,10 @@ BEGIN
       END IF;
     END IF;
   END IF;
+  -- No context anywhere (raw SQL from a console, a job without context) costs no further call.
+  IF coalesce(current_setting('audit_trail.context', true), '') = '' THEN
+    RETURN NULL;
+  END IF;
   RETURN audit_trail.setting_context();
 END
 $$;

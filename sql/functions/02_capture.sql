@@ -185,16 +185,15 @@ LANGUAGE sql STABLE AS $$
   SELECT audit_trail.checked_context(nullif(current_setting('audit_trail.context', true), ''), false)
 $$;
 
--- The context columns of the entries the running statement writes, as a row of the log (its
--- other columns NULL): the statement's context (statement_context()) with the defaults
+-- The context columns of the entries the running statement writes: the statement's context (statement_context()) with the defaults
 -- (log_name 'backoffice', actor_type 'system'), or without one the database role: actor_type
 -- 'database', session_user, the client's address and application_name. One call per captured
 -- statement; the generated capture functions read its fields as plain parameters.
-CREATE OR REPLACE FUNCTION audit_trail.entry_context() RETURNS audit_trail.activity_log
+CREATE OR REPLACE FUNCTION audit_trail.entry_context() RETURNS audit_trail.entry_context
 LANGUAGE plpgsql STABLE AS $$
 DECLARE
   ctx jsonb := audit_trail.statement_context();
-  entry audit_trail.activity_log;
+  entry audit_trail.entry_context;
 BEGIN
   IF ctx IS NULL THEN
     entry.log_name := 'backoffice';
@@ -206,7 +205,7 @@ BEGIN
   ELSE
     -- checked_context() let only the context keys through, each a string or null (metadata: an
     -- object), with a valid ip_address and source set.
-    entry := jsonb_populate_record(NULL::audit_trail.activity_log, ctx);
+    entry := jsonb_populate_record(NULL::audit_trail.entry_context, ctx);
     entry.log_name := coalesce(entry.log_name, 'backoffice');
     entry.actor_type := coalesce(entry.actor_type, 'system');
   END IF;
@@ -428,7 +427,7 @@ BEGIN
   -- The variable's name cannot be a column of the table: its columns appear only as n.x and o.x.
   body := format($body$
 DECLARE
-  audit_trail_context audit_trail.activity_log := audit_trail.entry_context();
+  audit_trail_context audit_trail.entry_context := audit_trail.entry_context();
 BEGIN
   IF TG_OP = 'INSERT' THEN
     INSERT INTO audit_trail.activity_log (%1$s)
@@ -546,16 +545,17 @@ $$;
 CREATE OR REPLACE FUNCTION audit_trail.capture_truncate() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-  entry audit_trail.activity_log := audit_trail.entry_context();
+  entry audit_trail.entry_context := audit_trail.entry_context();
+  table_resource_type text;
 BEGIN
-  SELECT resource_type INTO entry.resource_type FROM audit_trail.captured_tables WHERE table_oid = TG_RELID;
+  SELECT resource_type INTO table_resource_type FROM audit_trail.captured_tables WHERE table_oid = TG_RELID;
   IF FOUND THEN
     INSERT INTO audit_trail.activity_log (
       log_name, actor_type, actor_id, actor_name, actor_email, impersonator_id, impersonator_name,
       action, resource_type, description, ip_address, user_agent, location_id, tenant_id, request_id, source, metadata)
     VALUES (
       entry.log_name, entry.actor_type, entry.actor_id, entry.actor_name, entry.actor_email, entry.impersonator_id,
-      entry.impersonator_name, 'truncated', entry.resource_type, format('TRUNCATE %I.%I', TG_TABLE_SCHEMA, TG_TABLE_NAME),
+      entry.impersonator_name, 'truncated', table_resource_type, format('TRUNCATE %I.%I', TG_TABLE_SCHEMA, TG_TABLE_NAME),
       entry.ip_address, entry.user_agent, entry.location_id, entry.tenant_id, entry.request_id, entry.source, entry.metadata);
   END IF;
   RETURN NULL;

@@ -41,6 +41,7 @@ describe('sql/ migrations', () => {
       'numbered 002_capture_catalog.sql',
       'numbered 003_hash_chain.sql',
       'numbered 004_archive.sql',
+      'numbered 005_entry_context.sql',
       'repeatable functions/01_append_only.sql',
       'repeatable functions/02_capture.sql',
       'repeatable functions/03_hash_chain.sql',

@@ -6,12 +6,14 @@ const src = (path: string) => fileURLToPath(new URL(path, import.meta.url))
 export default defineConfig({
   resolve: {
     // Tests run against the TypeScript sources; test/build/ checks the built packages separately.
-    alias: {
-      '@audit-trail/core': src('./packages/core/src/index.ts'),
-      '@audit-trail/prisma': src('./packages/prisma-extension/src/index.ts'),
-      '@audit-trail/sequelize': src('./packages/sequelize-hooks/src/index.ts'),
-      '@audit-trail/mikro-orm': src('./packages/mikro-orm/src/index.ts'),
-    },
+    // Exact matches: a bare '@audit-trail/core' key would also take '@audit-trail/core/plugin'.
+    alias: [
+      { find: /^@audit-trail\/core$/, replacement: src('./packages/core/src/index.ts') },
+      { find: /^@audit-trail\/core\/plugin$/, replacement: src('./packages/core/src/plugin.ts') },
+      { find: /^@audit-trail\/prisma$/, replacement: src('./packages/prisma-extension/src/index.ts') },
+      { find: /^@audit-trail\/sequelize$/, replacement: src('./packages/sequelize-hooks/src/index.ts') },
+      { find: /^@audit-trail\/mikro-orm$/, replacement: src('./packages/mikro-orm/src/index.ts') },
+    ],
   },
   test: {
     include: ['packages/*/src/**/*.test.ts', 'test/**/*.test.ts'],

@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto'
 import type pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { applyMigrations, ArchivePermissionError, archiveEntries, InvalidArgumentError, verifyChain } from '@audit-trail/core'
-import { createTestDatabase, type TestDatabase } from '../support/test-database.js'
+import { disableAppendOnly, inRolledBackTransaction } from '../chain/chain-fixtures.js'
+import { createTestDatabase, dropRole, type TestDatabase } from '../support/test-database.js'
 
 let db: TestDatabase
 const appRole = `audit_app_${randomBytes(3).toString('hex')}`
@@ -41,8 +42,7 @@ beforeAll(async () => {
   await seed(0, 2) // ids 9..10
 })
 afterAll(async () => {
-  await db?.query(`DROP OWNED BY ${appRole}`).catch(() => undefined)
-  await db?.query(`DROP ROLE IF EXISTS ${appRole}`).catch(() => undefined)
+  await dropRole(db, appRole)
   await db?.drop()
 })
 
@@ -146,16 +146,11 @@ describe('archiveEntries as the owner', () => {
   })
 
   it('detects a change made to an archived entry', async () => {
-    const client = await db.pool.connect()
-    try {
-      await client.query('BEGIN')
-      await client.query('ALTER TABLE audit_trail.activity_log_archive DISABLE TRIGGER USER')
+    await inRolledBackTransaction(db.pool, async (client) => {
+      await disableAppendOnly(client, 'audit_trail.activity_log_archive')
       await client.query(`UPDATE audit_trail.activity_log_archive SET actor_id = 'u2' WHERE id = 3`)
       expect(await verifyChain(client)).toMatchObject({ ok: false, firstBadId: '3' })
-    } finally {
-      await client.query('ROLLBACK')
-      client.release()
-    }
+    })
   })
 
   it.each([

@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { InvalidArgumentError, createAuditLog, runWithAuditContext, type AuditContext, type AuditLog } from '@audit-trail/core'
-import type { OpenedOrm } from '../behaviour/driver.js'
-import { ORM_DRIVERS, SUITE_OPTIONS, createBusinessSchema } from '../reliability/reliability-fixtures.js'
-import { createTestDatabase, type TestDatabase } from '../support/test-database.js'
+import { useOrmDatabase } from '../support/orm-database.js'
+import { ORM_DRIVERS } from '../support/orm-drivers.js'
 
 // Bad request context through every ORM plugin (the context carried to the capture trigger in
 // the statement's tag), and through log.record(). The project's
@@ -17,20 +16,13 @@ const NAME = 'Eva\r\nAdmin <script>alert(1)</script> "quoted" & \'single\''
 const warnings: string[] = []
 
 describe.each(ORM_DRIVERS)('bad context: $name', (driver) => {
-  let db: TestDatabase
-  let orm: OpenedOrm
+  const { db, orm } = useOrmDatabase(driver, { poolSize: 2 })
   let log: AuditLog
-
-  beforeAll(async () => {
-    db = await createTestDatabase()
-    await createBusinessSchema(db)
-    orm = await driver.open({ url: db.url, options: SUITE_OPTIONS, poolSize: 2 })
+  beforeAll(() => {
     log = createAuditLog({ pool: db.pool })
   })
   afterAll(async () => {
     await log?.close()
-    await orm?.close()
-    await db?.drop()
   })
 
   async function write(ctx: AuditContext, name: string) {

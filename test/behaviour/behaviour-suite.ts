@@ -1,9 +1,9 @@
-import { readFileSync } from 'node:fs'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { MissingAuditContextError, runWithAuditContext, type AuditPluginOptions } from '@audit-trail/core'
-import { createTestDatabase, type TestDatabase } from '../support/test-database.js'
-import type { BehaviourDriver, ItemInput, OpenedOrm, OrmSession } from './driver.js'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { MissingAuditContextError, runWithAuditContext } from '@audit-trail/core'
+import { BUSINESS_OPTIONS } from '../support/business-schema.js'
+import { useOrmDatabase } from '../support/orm-database.js'
+import type { BehaviourDriver, ItemInput, OrmSession } from './driver.js'
 
 // Rows as pg returns them; `changes` is deep JSON the assertions index into freely.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -15,29 +15,10 @@ type LogEntry = Record<string, any>
  */
 export function defineBehaviourSuite(driver: BehaviourDriver): void {
   describe(`behaviour suite: ${driver.name}`, () => {
-    let db: TestDatabase
-    let orm: OpenedOrm
+    const { db, orm } = useOrmDatabase(driver, { poolSize: 5 })
     let s: OrmSession
-    const options: AuditPluginOptions = {
-      models: {
-        Client: { resourceType: 'client', name: 'name' },
-        Item: { resourceType: 'item', name: 'name' },
-        Setting: { resourceType: 'setting', name: 'key' },
-        Coupon: { resourceType: 'coupon', name: 'code' },
-        Article: { resourceType: 'article', name: 'title' },
-        Tag: { resourceType: 'tag', name: 'name' },
-      },
-    }
-
-    beforeAll(async () => {
-      db = await createTestDatabase()
-      await db.query(readFileSync(new URL('./business-schema.sql', import.meta.url), 'utf8'))
-      orm = await driver.open({ url: db.url, options, poolSize: 5 })
+    beforeAll(() => {
       s = orm.session
-    })
-    afterAll(async () => {
-      await orm?.close()
-      await db?.drop()
     })
 
     const actor = { id: 'u-jan', name: 'Jan Manager', email: 'jan@example.com' }
@@ -68,6 +49,11 @@ export function defineBehaviourSuite(driver: BehaviourDriver): void {
       releasedAt: new Date('2024-01-15T14:30:00.000Z'),
       ...extra,
     })
+    /** A new client named `clientName` and one pizza of it, each written as the suite's actor: the pizza's id. */
+    async function newPizza(clientName: string, extra: Partial<ItemInput> = {}): Promise<number> {
+      const clientId = await as(() => s.createClient({ name: clientName }))
+      return as(() => s.createItem(pizza(clientId, extra)))
+    }
 
     it('create: one entry with every column keyed by database column name, with the context', async () => {
       const since = await watermark()
@@ -116,8 +102,7 @@ export function defineBehaviourSuite(driver: BehaviourDriver): void {
     })
 
     it('update: only the changed columns, with the old values', async () => {
-      const clientId = await as(() => s.createClient({ name: 'Upd' }))
-      const id = await as(() => s.createItem(pizza(clientId)))
+      const id = await newPizza('Upd')
       const since = await watermark()
       await as(() => s.updateItem(id, { price: '13.50', name: 'Margherita' }))
       const entries = await entriesSince(since)
@@ -135,16 +120,14 @@ export function defineBehaviourSuite(driver: BehaviourDriver): void {
     })
 
     it('an update that changes nothing writes no entry', async () => {
-      const clientId = await as(() => s.createClient({ name: 'Noop' }))
-      const id = await as(() => s.createItem(pizza(clientId)))
+      const id = await newPizza('Noop')
       const since = await watermark()
       await as(() => s.updateItem(id, { price: '12.50', name: 'Margherita Pizza' }))
       expect(await entriesSince(since)).toEqual([])
     })
 
     it('a lone change of the toggle column is recorded as disabled / enabled', async () => {
-      const clientId = await as(() => s.createClient({ name: 'Toggle' }))
-      const id = await as(() => s.createItem(pizza(clientId)))
+      const id = await newPizza('Toggle')
       const since = await watermark()
       await as(() => s.updateItem(id, { available: false }))
       await as(() => s.updateItem(id, { available: true }))
@@ -156,8 +139,7 @@ export function defineBehaviourSuite(driver: BehaviourDriver): void {
     })
 
     it('delete: every column with its old value', async () => {
-      const clientId = await as(() => s.createClient({ name: 'Del' }))
-      const id = await as(() => s.createItem(pizza(clientId, { name: 'Old Salad', sku: null, photo: null })))
+      const id = await newPizza('Del', { name: 'Old Salad', sku: null, photo: null })
       const since = await watermark()
       await as(() => s.deleteItem(id))
       const entries = await entriesSince(since)
@@ -216,8 +198,7 @@ export function defineBehaviourSuite(driver: BehaviourDriver): void {
     })
 
     it('composite primary keys give a JSON array resource_id', async () => {
-      const clientId = await as(() => s.createClient({ name: 'Comp' }))
-      const itemId = await as(() => s.createItem(pizza(clientId)))
+      const itemId = await newPizza('Comp')
       const since = await watermark()
       await as(() => s.createTranslation(itemId, 'fr', 'Pizza Margherita'))
       await as(() => s.updateTranslation(itemId, 'fr', 'La Margherita'))
@@ -411,8 +392,8 @@ export function defineBehaviourSuite(driver: BehaviourDriver): void {
       })
 
       it('1,000 concurrent writes through a pool of 2: plain and audited ORMs both complete, no entry misattributed', async () => {
-        const plain = await driver.open({ url: db.url, options, poolSize: 2, audited: false })
-        const audited = await driver.open({ url: db.url, options, poolSize: 2 })
+        const plain = await driver.open({ url: db.url, options: BUSINESS_OPTIONS, poolSize: 2, audited: false })
+        const audited = await driver.open({ url: db.url, options: BUSINESS_OPTIONS, poolSize: 2 })
         try {
           const ids = [] as number[]
           for (let i = 0; i < 10; i += 1) ids.push(await as(() => s.createClient({ name: `Pool ${i}` })))
@@ -482,7 +463,7 @@ export function defineBehaviourSuite(driver: BehaviourDriver): void {
       })
 
       it('requireContext rejects model and raw writes without context before anything is written', async () => {
-        const strict = await driver.open({ url: db.url, options: { ...options, requireContext: true }, poolSize: 2 })
+        const strict = await driver.open({ url: db.url, options: { ...BUSINESS_OPTIONS, requireContext: true }, poolSize: 2 })
         try {
           const since = await watermark()
           await expect(strict.session.createClient({ name: 'NoCtx' })).rejects.toBeInstanceOf(MissingAuditContextError)

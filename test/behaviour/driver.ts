@@ -1,4 +1,4 @@
-import type { AuditPluginOptions } from '@audit-trail/core'
+import type { AuditPluginOptions } from '@audit-trail/core/plugin'
 
 /** A client row as the suite writes it (ORM field names; the ORM maps them to columns). */
 export interface ClientInput {

@@ -40,6 +40,28 @@ describe('@audit-trail/core', () => {
     expect(node([`${root}/packages/core/dist/cli.js`, '--help']).split('\n')[0]).toBe('Usage: audit-trail <command> [flags]')
   })
 
+  it('has the plugin entry in ESM, CJS and type declarations', () => {
+    for (const file of ['plugin.js', 'plugin.cjs', 'plugin.d.ts', 'plugin.d.cts']) {
+      expect(existsSync(`${root}/packages/core/dist/${file}`), `${file}: run npm run build first`).toBe(true)
+    }
+  })
+
+  // Both entries come from one build with shared chunks: an error thrown by a plugin-entry
+  // function is an instance of the main entry's classes, and keeps its class name.
+  const sharedErrors = (load: string) => `${load}
+    try { plugin.planCapture([], { models: { Ghost: {} } }); console.log('no error') }
+    catch (error) { console.log(error instanceof main.AuditConfigurationError, error instanceof main.AuditTrailError, error.name) }`
+
+  it('shares the error classes between the entries (import)', () => {
+    const load = `const main = await import('@audit-trail/core'); const plugin = await import('@audit-trail/core/plugin')`
+    expect(node(['--input-type=module', '-e', sharedErrors(load)])).toBe('true true AuditConfigurationError')
+  })
+
+  it('shares the error classes between the entries (require)', () => {
+    const load = `const main = require('@audit-trail/core'); const plugin = require('@audit-trail/core/plugin')`
+    expect(node(['-e', sharedErrors(load)])).toBe('true true AuditConfigurationError')
+  })
+
   it('shares one context store between the ESM and the CJS copy', () => {
     const out = node([
       '--input-type=module',

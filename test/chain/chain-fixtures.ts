@@ -54,3 +54,21 @@ export async function inRolledBackTransaction<T>(pool: pg.Pool, fn: (client: pg.
 export async function disableAppendOnly(client: pg.PoolClient, table = 'audit_trail.activity_log'): Promise<void> {
   await client.query(`ALTER TABLE ${table} DISABLE TRIGGER USER`)
 }
+
+/**
+ * Owner-level tampering that stays: runs `sql` with the append-only triggers of the log off and
+ * commits, then switches them back on with ENABLE TRIGGER USER (as an attacker would: not as
+ * ENABLE ALWAYS, which `verify` reports).
+ */
+export async function tamperCommitted(pool: pg.Pool, sql: string): Promise<void> {
+  const client = await pool.connect()
+  try {
+    await client.query('BEGIN')
+    await disableAppendOnly(client)
+    await client.query(sql)
+    await client.query('ALTER TABLE audit_trail.activity_log ENABLE TRIGGER USER')
+    await client.query('COMMIT')
+  } finally {
+    client.release()
+  }
+}

@@ -3,13 +3,13 @@ import {
   ChainVerificationError,
   createCheckpoint,
   InvalidArgumentError,
-  linkHash,
-  GENESIS_HASH,
   parseCheckpoint,
   sealChain,
   verifyChain,
   type ChainCheckpoint,
 } from '@audit-trail/core'
+// Internals of the chain (not exported by the package): the hash a link must have.
+import { GENESIS_HASH, linkHash } from '../../packages/core/src/chain/chain-hash.js'
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js'
 import { disableAppendOnly, inRolledBackTransaction, writeSample } from './chain-fixtures.js'
 

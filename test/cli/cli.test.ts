@@ -1,16 +1,11 @@
-import { spawn } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { CSV_COLUMNS, readMigrations } from '@audit-trail/core'
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js'
 import { seedEntries } from '../query/seed-entries.js'
-
-const root = fileURLToPath(new URL('../..', import.meta.url))
-// The CLI runs from its TypeScript source through tsx, so these tests need no build step.
-const CLI = [`--import`, 'tsx', join(root, 'packages/core/src/cli/cli.ts')]
+import { runCli } from '../support/run-cli.js'
 
 let db: TestDatabase
 
@@ -21,21 +16,8 @@ afterAll(async () => {
   await db?.drop()
 })
 
-/** Runs the CLI as a child process (asynchronously: an embedded database serves it from this process). */
-function run(args: string[], env: Record<string, string | undefined> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...CLI, ...args], {
-      cwd: root,
-      env: { PATH: process.env.PATH, TZ: 'UTC', DATABASE_URL: db.url, ...env },
-    })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()))
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
-    child.on('error', reject)
-    child.on('close', (code) => resolve({ code, stdout, stderr }))
-  })
-}
+/** The CLI on this file's database (`env` may override DATABASE_URL). */
+const run = (args: string[], env: Record<string, string | undefined> = {}) => runCli(args, { DATABASE_URL: db.url, ...env })
 
 describe('audit-trail --help', () => {
   it('lists the commands', async () => {

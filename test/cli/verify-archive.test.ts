@@ -1,45 +1,23 @@
-import { spawn } from 'node:child_process'
 import { mkdtempSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createAuditLog, type AuditLog } from '@audit-trail/core'
-import { createTestDatabase, type TestDatabase } from '../support/test-database.js'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { tamperCommitted } from '../chain/chain-fixtures.js'
 import { seedEntries } from '../query/seed-entries.js'
+import { useLogDatabase } from '../support/log-database.js'
+import { runCli } from '../support/run-cli.js'
 
-const root = fileURLToPath(new URL('../..', import.meta.url))
-const CLI = ['--import', 'tsx', join(root, 'packages/core/src/cli/cli.ts')]
-
-let db: TestDatabase
-let log: AuditLog
+const { db, log } = useLogDatabase()
 const dir = mkdtempSync(join(tmpdir(), 'audit-trail-verify-'))
+const run = (args: string[]) => runCli(args, { DATABASE_URL: db.url })
 
 beforeAll(async () => {
-  db = await createTestDatabase()
-  log = createAuditLog({ pool: db.pool })
   await seedEntries(db, [
     { created_at: '2020-01-10T10:00:00Z', action: 'created', resource_type: 'item', resource_id: '1', resource_name: 'Old pizza' },
     { created_at: '2020-02-10T10:00:00Z', action: 'updated', resource_type: 'item', resource_id: '1', resource_name: 'Old pizza' },
     { created_at: new Date().toISOString(), action: 'updated', resource_type: 'item', resource_id: '1', resource_name: 'New pizza' },
   ])
 })
-afterAll(async () => {
-  await log?.close()
-  await db?.drop()
-})
-
-function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...CLI, ...args], { cwd: root, env: { PATH: process.env.PATH, TZ: 'UTC', DATABASE_URL: db.url } })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()))
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
-    child.on('error', reject)
-    child.on('close', (code) => resolve({ code, stdout, stderr }))
-  })
-}
 
 describe('audit-trail verify and archive', () => {
   it('verify seals and checks the chain, and saves a checkpoint', async () => {
@@ -78,17 +56,8 @@ describe('audit-trail verify and archive', () => {
   })
 
   it('verify reports the first tampered entry and exits 1', async () => {
-    const client = await db.pool.connect()
-    try {
-      // As the owner with the append-only triggers switched off: the attack the chain exists to expose.
-      await client.query('BEGIN')
-      await client.query('ALTER TABLE audit_trail.activity_log DISABLE TRIGGER USER')
-      await client.query(`UPDATE audit_trail.activity_log SET resource_name = 'Forged' WHERE id = 3`)
-      await client.query('ALTER TABLE audit_trail.activity_log ENABLE TRIGGER USER')
-      await client.query('COMMIT')
-    } finally {
-      client.release()
-    }
+    // As the owner with the append-only triggers switched off: the attack the chain exists to expose.
+    await tamperCommitted(db.pool, `UPDATE audit_trail.activity_log SET resource_name = 'Forged' WHERE id = 3`)
     const result = await run(['verify'])
     expect(result.code).toBe(1)
     expect(result.stdout).toMatch(/^TAMPERED: first bad entry 3: /)

@@ -1,20 +1,10 @@
 import { Writable } from 'node:stream'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { CSV_COLUMNS, InvalidArgumentError, createAuditLog, type AuditLog } from '@audit-trail/core'
-import { createTestDatabase, type TestDatabase } from '../support/test-database.js'
+import { describe, expect, it } from 'vitest'
+import { CSV_COLUMNS, InvalidArgumentError } from '@audit-trail/core'
 import { seedEntries } from '../query/seed-entries.js'
+import { useLogDatabase } from '../support/log-database.js'
 
-let db: TestDatabase
-let log: AuditLog
-
-beforeAll(async () => {
-  db = await createTestDatabase()
-  log = createAuditLog({ pool: db.pool })
-})
-afterAll(async () => {
-  await log?.close()
-  await db?.drop()
-})
+const { db, log } = useLogDatabase()
 
 /** A writable that keeps what it is given, optionally slowly, with a tiny buffer. */
 function sink(options: { slow?: boolean } = {}) {

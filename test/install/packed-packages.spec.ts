@@ -85,13 +85,14 @@ afterAll(() => {
   if (appDir) rmSync(join(appDir, '..'), { recursive: true, force: true })
 })
 
-it('packs each package with its LICENSE, README, ESM, CJS and both declaration flavours, no source maps; core with its CLI and sql/', () => {
+it('packs each package with its LICENSE, README, ESM, CJS and both declaration flavours, no source maps; core with its plugin entry, CLI and sql/', () => {
   expect([...packedFiles.keys()]).toEqual(packages)
   for (const [name, files] of packedFiles) {
     expect(files, name).toEqual(expect.arrayContaining(['LICENSE', 'README.md', 'package.json', 'dist/index.js', 'dist/index.cjs', 'dist/index.d.ts', 'dist/index.d.cts']))
     expect(files.filter((f) => f.endsWith('.map')), `${name}: source maps of unshipped sources`).toEqual([])
     expect(files.filter((f) => f.startsWith('src/')), name).toEqual([])
   }
+  expect(packedFiles.get('@audit-trail/core')).toEqual(expect.arrayContaining(['dist/plugin.js', 'dist/plugin.cjs', 'dist/plugin.d.ts', 'dist/plugin.d.cts', 'plugin/package.json']))
   expect(packedFiles.get('@audit-trail/core')).toEqual(expect.arrayContaining(['dist/cli.js', 'sql/001_activity_log.sql', 'sql/004_archive.sql', 'sql/functions/05_protection_checks.sql']))
 })
 

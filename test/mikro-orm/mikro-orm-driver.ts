@@ -1,5 +1,5 @@
 import type { EntityManager, MikroORM, Options } from '@mikro-orm/postgresql'
-import type { AuditPluginOptions } from '@audit-trail/core'
+import type { AuditPluginOptions } from '@audit-trail/core/plugin'
 import { enableMikroOrmCapture, withAuditTrail } from '@audit-trail/mikro-orm'
 import type { BehaviourDriver, ClientInput, ItemInput, OpenedOrm, OrmSession } from '../behaviour/driver.js'
 import { ARTICLE_SCHEMA_SQL, defineEntities, type EntityBuilders, type IArticle, type IItem } from './entities.js'

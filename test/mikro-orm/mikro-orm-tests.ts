@@ -1,8 +1,9 @@
-import { readFileSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { MikroORM } from '@mikro-orm/postgresql'
-import { AuditConfigurationError, MissingAuditContextError, readAuditContextTag, runWithAuditContext, type AuditPluginOptions } from '@audit-trail/core'
+import { AuditConfigurationError, MissingAuditContextError, runWithAuditContext } from '@audit-trail/core'
+import { readAuditContextTag, type AuditPluginOptions } from '@audit-trail/core/plugin'
 import { checkMikroOrmCapture, entityTables, withAuditTrail } from '@audit-trail/mikro-orm'
+import { PLUGIN_TEST_MODELS, createBusinessSchema } from '../support/business-schema.js'
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js'
 import type { IArticle, IClient, IItem } from './entities.js'
 import { mikroOrmSetup, type MikroOrmModules } from './mikro-orm-driver.js'
@@ -11,15 +12,7 @@ import { mikroOrmSetup, type MikroOrmModules } from './mikro-orm-driver.js'
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type LogEntry = Record<string, any>
 
-const options: AuditPluginOptions = {
-  models: {
-    Client: { resourceType: 'client', name: 'name' },
-    Item: { resourceType: 'item', name: 'name' },
-    Article: { resourceType: 'article', name: 'title' },
-    Tag: { resourceType: 'tag', name: 'name' },
-  },
-  exclude: ['Setting'],
-}
+const options: AuditPluginOptions = { models: { ...PLUGIN_TEST_MODELS }, exclude: ['Setting'] }
 const jan = { actor: { id: 'u-jan', name: 'Jan' }, requestId: 'req-jan' }
 const eve = { actor: { id: 'u-eve', name: 'Eve' }, requestId: 'req-eve' }
 
@@ -42,7 +35,7 @@ export function defineMikroOrmTests(modules: MikroOrmModules): void {
 
     beforeAll(async () => {
       db = await createTestDatabase()
-      await db.query(readFileSync(new URL('../behaviour/business-schema.sql', import.meta.url), 'utf8'))
+      await createBusinessSchema(db)
       await setup.prepare(db.url, options)
       orm = await setup.openAudited(db.url, options, 3, logged(sent))
       opened.push(orm)

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs'
 import type pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { applyMigrations, archiveEntries, sealChain, verifyChain } from '@audit-trail/core'
-import { createTestDatabase, type TestDatabase } from '../support/test-database.js'
+import { createTestDatabase, dropRole, type TestDatabase } from '../support/test-database.js'
 
 const PARTITION_SQL = readFileSync(new URL('../../sql/optional/partition_activity_log_by_month.sql', import.meta.url), 'utf8')
 let db: TestDatabase
@@ -49,8 +49,7 @@ beforeAll(async () => {
   await db.query(PARTITION_SQL)
 })
 afterAll(async () => {
-  await db?.query(`DROP OWNED BY ${appRole}`).catch(() => undefined)
-  await db?.query(`DROP ROLE IF EXISTS ${appRole}`).catch(() => undefined)
+  await dropRole(db, appRole)
   await db?.drop()
 })
 

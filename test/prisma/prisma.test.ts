@@ -8,26 +8,18 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   AuditConfigurationError,
   MissingAuditContextError,
-  readAuditContextTag,
   readMigrations,
   runWithAuditContext,
   type AuditContext,
-  type AuditPluginOptions,
 } from '@audit-trail/core'
+import { readAuditContextTag, type AuditPluginOptions } from '@audit-trail/core/plugin'
 import { auditTrail, auditTrailComments, auditTrailReady, enablePrismaCapture } from '@audit-trail/prisma'
+import { BUSINESS_SCHEMA_SQL, PLUGIN_TEST_MODELS, createBusinessSchema } from '../support/business-schema.js'
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js'
 import { Prisma, PrismaClient } from './generated/client.ts'
 import { createArticleTables } from './prisma-driver.js'
 
-const businessSchema = readFileSync(new URL('../behaviour/business-schema.sql', import.meta.url), 'utf8')
-const options: AuditPluginOptions = {
-  models: {
-    Client: { resourceType: 'client', name: 'name' },
-    Item: { resourceType: 'item', name: 'name' },
-    Article: { resourceType: 'article', name: 'title' },
-    Tag: { resourceType: 'tag', name: 'name' },
-  },
-}
+const options: AuditPluginOptions = { models: { ...PLUGIN_TEST_MODELS } }
 const TAG = / \/\*audit_trail='[A-Za-z0-9_-]+'\*\/$/
 
 /** A pg pool that records the text of every statement its connections send (test instrumentation). */
@@ -67,7 +59,7 @@ function client(url: string, max: number, withComments = true): PrismaClient {
 
 beforeAll(async () => {
   db = await createTestDatabase()
-  await db.query(businessSchema)
+  await createBusinessSchema(db)
   await createArticleTables(db.url)
   plainPool = countingPool(db.url, 4)
   auditedPool = countingPool(db.url, 4)
@@ -495,7 +487,7 @@ describe('on the in-process PGlite adapter (pglite-prisma-adapter)', () => {
     const lite = await PGlite.create()
     try {
       for (const file of readMigrations()) await lite.exec(file.sql) // as a DBA would with psql: each file as one script
-      await lite.exec(businessSchema)
+      await lite.exec(BUSINESS_SCHEMA_SQL)
       await lite.exec(readFileSync(new URL('./article-tag.sql', import.meta.url), 'utf8'))
       const liteBase = new PrismaClient({ adapter: new PrismaPGlite(lite), comments: [auditTrailComments()] })
       try {

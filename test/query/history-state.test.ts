@@ -1,15 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { InvalidArgumentError, createAuditLog, decodeValue, type AuditLog } from '@audit-trail/core'
-import { createTestDatabase, type TestDatabase } from '../support/test-database.js'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { InvalidArgumentError, decodeValue } from '@audit-trail/core'
 import { seedEntries } from './seed-entries.js'
+import { useLogDatabase } from '../support/log-database.js'
 
-let db: TestDatabase
-let log: AuditLog
+const { db, log } = useLogDatabase()
 let widgetIds: string[]
 
 beforeAll(async () => {
-  db = await createTestDatabase()
-  log = createAuditLog({ pool: db.pool })
   widgetIds = await seedEntries(db, [
     { created_at: '2024-03-01T10:00:00Z', action: 'created', resource_type: 'widget', resource_id: '1', resource_name: 'Bolt',
       changes: { id: { old: null, new: 1 }, name: { old: null, new: 'Bolt' }, price: { old: null, new: { $decimal: '1.5' } }, active: { old: null, new: true }, note: { old: null, new: null } } },
@@ -25,10 +22,6 @@ beforeAll(async () => {
       changes: { id: { old: 1, new: null }, name: { old: 'Bolt', new: null }, price: { old: { $decimal: '2' }, new: null }, active: { old: false, new: null }, note: { old: 'sale', new: null } } },
     { created_at: '2024-03-05T10:00:00Z', action: 'created', resource_type: 'widget', resource_id: '1', changes: { id: { old: null, new: 1 }, name: { old: null, new: 'Bolt II' } } },
   ])
-})
-afterAll(async () => {
-  await log?.close()
-  await db?.drop()
 })
 
 describe('history()', () => {

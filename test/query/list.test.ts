@@ -1,11 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { InvalidArgumentError, createAuditLog, type AuditFilter, type AuditLog } from '@audit-trail/core'
-import { createTestDatabase, type TestDatabase } from '../support/test-database.js'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { InvalidArgumentError, type AuditFilter, type AuditLog } from '@audit-trail/core'
 import { buildFilterCondition } from '../../packages/core/src/query/audit-filter.js'
 import { seedEntries, type SeedEntry } from './seed-entries.js'
+import { useLogDatabase } from '../support/log-database.js'
 
-let db: TestDatabase
-let log: AuditLog
+const { db, log } = useLogDatabase()
 let ids: string[]
 
 // Each entry's description is its label; expectations list labels newest first.
@@ -42,13 +41,7 @@ const ENTRIES: SeedEntry[] = [
 const ALL = ENTRIES.map((entry) => entry.description!).reverse()
 
 beforeAll(async () => {
-  db = await createTestDatabase()
-  log = createAuditLog({ pool: db.pool })
   ids = await seedEntries(db, ENTRIES)
-})
-afterAll(async () => {
-  await log?.close()
-  await db?.drop()
 })
 
 async function labels(filter: AuditFilter, order: 'asc' | 'desc' = 'desc'): Promise<string[]> {

@@ -1,18 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { InvalidArgumentError, createAuditLog, runWithAuditContext, type AuditEvent, type AuditLog } from '@audit-trail/core'
-import { createTestDatabase, type TestDatabase } from '../support/test-database.js'
+import { describe, expect, it } from 'vitest'
+import { InvalidArgumentError, createAuditLog, runWithAuditContext, type AuditEvent } from '@audit-trail/core'
+import { useLogDatabase } from '../support/log-database.js'
 
-let db: TestDatabase
-let log: AuditLog
-
-beforeAll(async () => {
-  db = await createTestDatabase()
-  log = createAuditLog({ pool: db.pool })
-})
-afterAll(async () => {
-  await log?.close()
-  await db?.drop()
-})
+const { db, log } = useLogDatabase()
 
 async function total(): Promise<number> {
   return Number((await db.one<{ n: string }>('SELECT count(*)::text AS n FROM audit_trail.activity_log')).n)

@@ -1,27 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { OpenedOrm } from '../behaviour/driver.js'
-import { createTestDatabase, type TestDatabase } from '../support/test-database.js'
+import { describe, expect, it } from 'vitest'
+import { useOrmDatabase } from '../support/orm-database.js'
 import { loggedHistories, runAtomicityFuzz } from './atomicity-fuzz.js'
 import { replayedState, sortedState, tableState } from './log-invariant.js'
-import { ALL_WRITE_PATHS, SUITE_OPTIONS, createBusinessSchema, runSeed, withSeed } from './reliability-fixtures.js'
+import { ALL_WRITE_PATHS, runSeed, withSeed } from './reliability-fixtures.js'
 
 // 1,000 transactions per write path, on the server and on PGlite alike (about 5 s per path).
 const TRANSACTIONS = 1000
 
 describe.each(ALL_WRITE_PATHS)('R1 atomicity fuzz: $name', (driver) => {
-  let db: TestDatabase
-  let orm: OpenedOrm
+  const { db, orm } = useOrmDatabase(driver, { poolSize: 2 })
   const seed = runSeed()
-
-  beforeAll(async () => {
-    db = await createTestDatabase()
-    await createBusinessSchema(db)
-    orm = await driver.open({ url: db.url, options: SUITE_OPTIONS, poolSize: 2 })
-  })
-  afterAll(async () => {
-    await orm?.close()
-    await db?.drop()
-  })
 
   it(`${TRANSACTIONS} random transactions, ~30% failing at random points: an entry exists iff its change committed`, async () => {
     await withSeed(seed, async () => {

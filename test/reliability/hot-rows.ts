@@ -1,8 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { runWithAuditContext, verifyChain } from '@audit-trail/core'
-import type { OpenedOrm } from '../behaviour/driver.js'
-import { createTestDatabase, type TestDatabase } from '../support/test-database.js'
-import { ALL_WRITE_PATHS, SUITE_OPTIONS, createBusinessSchema, runSeed, seededRandom, withSeed } from './reliability-fixtures.js'
+import { useOrmDatabase } from '../support/orm-database.js'
+import { ALL_WRITE_PATHS, runSeed, seededRandom, withSeed } from './reliability-fixtures.js'
 
 const WRITERS = 8
 const HOT_ROWS = 4
@@ -13,21 +12,10 @@ const HOT_ROWS = 4
  */
 export function defineHotRowsSuite(OPS: number): void {
 describe.each(ALL_WRITE_PATHS)('R3 hot rows: $name', (driver) => {
-  let db: TestDatabase
-  let orm: OpenedOrm
+  // One connection per writer on a server. PGlite serves one statement at a time over one
+  // backend, so there the writers share one connection and interleave call by call.
+  const { db, orm } = useOrmDatabase(driver, { poolSize: (opened) => (opened.embedded ? 1 : WRITERS) })
   const seed = runSeed()
-
-  beforeAll(async () => {
-    db = await createTestDatabase()
-    await createBusinessSchema(db)
-    // One connection per writer on a server. PGlite serves one statement at a time over one
-    // backend, so there the writers share one connection and interleave call by call.
-    orm = await driver.open({ url: db.url, options: SUITE_OPTIONS, poolSize: db.embedded ? 1 : WRITERS })
-  })
-  afterAll(async () => {
-    await orm?.close()
-    await db?.drop()
-  })
 
   it(`${WRITERS} writers x ${OPS} updates of the same ${HOT_ROWS} rows: every update logged once, each history chains old → new, the chain verifies`, async () => {
     await withSeed(seed, async () => {

@@ -1,9 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import pg from 'pg'
 import { runWithAuditContext } from '@audit-trail/core'
-import type { OpenedOrm } from '../behaviour/driver.js'
-import { createTestDatabase, type TestDatabase } from '../support/test-database.js'
-import { ORM_DRIVERS, SUITE_OPTIONS, createBusinessSchema, runSeed, seededRandom, withSeed } from './reliability-fixtures.js'
+import { BUSINESS_OPTIONS } from '../support/business-schema.js'
+import { useOrmDatabase } from '../support/orm-database.js'
+import { ALL_WRITE_PATHS, runSeed, seededRandom, withSeed } from './reliability-fixtures.js'
 
 const IN_FLIGHT = 200
 const ACTORS = 37
@@ -13,20 +13,9 @@ const ACTORS = 37
  * (the normal suite runs 1,000, `npm run test:stress` the full 10,000).
  */
 export function definePoolContextSuite(REQUESTS: number): void {
-describe.each(ORM_DRIVERS)('R4 pool of 2 and context: $name', (driver) => {
-  let db: TestDatabase
-  let orm: OpenedOrm
+describe.each(ALL_WRITE_PATHS)('R4 pool of 2 and context: $name', (driver) => {
+  const { db, orm } = useOrmDatabase(driver, { poolSize: 2 })
   const seed = runSeed()
-
-  beforeAll(async () => {
-    db = await createTestDatabase()
-    await createBusinessSchema(db)
-    orm = await driver.open({ url: db.url, options: SUITE_OPTIONS, poolSize: 2 })
-  })
-  afterAll(async () => {
-    await orm?.close()
-    await db?.drop()
-  })
 
   it(`${REQUESTS} requests with random actors, ${IN_FLIGHT} at a time through 2 connections: zero misattributed entries`, async () => {
     await withSeed(seed, async () => {
@@ -66,7 +55,7 @@ describe.each(ORM_DRIVERS)('R4 pool of 2 and context: $name', (driver) => {
       const locked = await runWithAuditContext({ actor: { id: 'setup' } }, () => orm.session.createClient({ name: 'locked' }))
       const { max } = await db.one<{ max: number }>(`SELECT max(id)::int AS max FROM audit_trail.activity_log`)
       await db.query(`ALTER ROLE CURRENT_USER IN DATABASE ${await currentDatabase()} SET lock_timeout = '200ms'`)
-      const timed = await driver.open({ url: db.url, options: SUITE_OPTIONS, poolSize: 2 })
+      const timed = await driver.open({ url: db.url, options: BUSINESS_OPTIONS, poolSize: 2 })
       const blocker = new pg.Client({ connectionString: db.url })
       await blocker.connect()
       try {

@@ -1,34 +1,8 @@
-import { readFileSync } from 'node:fs'
-import type { AuditPluginOptions } from '@audit-trail/core'
 import type { BehaviourDriver } from '../behaviour/driver.js'
-import { mikroOrm7Driver as mikroOrmDriver } from '../mikro-orm/mikro-orm-7.js'
-import { prismaDriver } from '../prisma/prisma-driver.js'
-import { sequelizeDriver } from '../sequelize/sequelize-driver.js'
-import type { TestDatabase } from '../support/test-database.js'
+import { ORM_DRIVERS } from '../support/orm-drivers.js'
 
-/**
- * Every write path of the project: each ORM plugin carrying its context to the capture triggers
- * (the one recording engine).
- */
-export const ORM_DRIVERS: readonly BehaviourDriver[] = [prismaDriver, sequelizeDriver, mikroOrmDriver]
+/** Every write path of the project: each ORM plugin carrying its context to the capture triggers. */
 export const ALL_WRITE_PATHS: readonly BehaviourDriver[] = ORM_DRIVERS
-
-/** The behaviour suite's plugin options: resource types and name columns. */
-export const SUITE_OPTIONS: AuditPluginOptions = {
-  models: {
-    Client: { resourceType: 'client', name: 'name' },
-    Item: { resourceType: 'item', name: 'name' },
-    Setting: { resourceType: 'setting', name: 'key' },
-    Coupon: { resourceType: 'coupon', name: 'code' },
-    Article: { resourceType: 'article', name: 'title' },
-    Tag: { resourceType: 'tag', name: 'name' },
-  },
-}
-
-/** Creates the behaviour suite's business tables in `db`. */
-export async function createBusinessSchema(db: TestDatabase): Promise<void> {
-  await db.query(readFileSync(new URL('../behaviour/business-schema.sql', import.meta.url), 'utf8'))
-}
 
 /** A small seeded PRNG (mulberry32): the same seed replays the same run. */
 export function seededRandom(seed: number): { next(): number; int(n: number): number; pick<T>(list: readonly T[]): T; chance(p: number): boolean } {

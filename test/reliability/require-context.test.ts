@@ -1,8 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 import { MissingAuditContextError, runWithAuditContext } from '@audit-trail/core'
-import type { OpenedOrm, OrmSession } from '../behaviour/driver.js'
-import { createTestDatabase, type TestDatabase } from '../support/test-database.js'
-import { ALL_WRITE_PATHS, SUITE_OPTIONS, createBusinessSchema } from './reliability-fixtures.js'
+import type { OrmSession } from '../behaviour/driver.js'
+import { BUSINESS_OPTIONS } from '../support/business-schema.js'
+import { useOrmDatabase } from '../support/orm-database.js'
+import { ALL_WRITE_PATHS } from './reliability-fixtures.js'
 
 const item = (clientId: number | null, name: string) => ({ clientId, name, price: '2.00', available: true })
 
@@ -22,8 +23,7 @@ const WRITES: ReadonlyArray<readonly [string, (s: OrmSession, ids: { client: num
 ]
 
 describe.each(ALL_WRITE_PATHS)('R5 requireContext: $name', (driver) => {
-  let db: TestDatabase
-  let orm: OpenedOrm
+  const { db, orm } = useOrmDatabase(driver, { options: { ...BUSINESS_OPTIONS, requireContext: true }, poolSize: 2 })
   let ids: { client: number; item: number }
   const snapshot = async () =>
     JSON.stringify([
@@ -34,17 +34,10 @@ describe.each(ALL_WRITE_PATHS)('R5 requireContext: $name', (driver) => {
     ])
 
   beforeAll(async () => {
-    db = await createTestDatabase()
-    await createBusinessSchema(db)
-    orm = await driver.open({ url: db.url, options: { ...SUITE_OPTIONS, requireContext: true }, poolSize: 2 })
     await runWithAuditContext({ actor: { id: 'setup' } }, async () => {
       const client = await orm.session.createClient({ name: 'kept' })
       ids = { client, item: await orm.session.createItem(item(client, 'kept item')) }
     })
-  })
-  afterAll(async () => {
-    await orm?.close()
-    await db?.drop()
   })
 
   it.each(WRITES)('%s without context is rejected with MissingAuditContextError; tables and log unchanged', async (_name, write) => {

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto'
 import type pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createAuditLog, sealChain, verifyChain, writeEntries } from '@audit-trail/core'
-import { connectAsRole, createTestDatabase, type TestDatabase } from '../support/test-database.js'
+import { connectAsRole, createAppRole, createTestDatabase, dropRole, type TestDatabase } from '../support/test-database.js'
 import { entryRow } from './entry-row.js'
 
 // S1: everything an application role could try against the log, as a real role made an app
@@ -23,8 +23,7 @@ async function counts(): Promise<string> {
 
 beforeAll(async () => {
   db = await createTestDatabase()
-  await db.query(`CREATE ROLE ${role} LOGIN`)
-  await db.query(`SELECT audit_trail.grant_app_role($1)`, [role])
+  await createAppRole(db, role)
   // Entries in the log, some archived, all sealed: every table the attacks target has rows.
   await db.query(
     `INSERT INTO audit_trail.activity_log (created_at, actor_type, actor_id, action, resource_type, resource_id, source)
@@ -38,8 +37,7 @@ beforeAll(async () => {
 })
 afterAll(async () => {
   await app?.end()
-  await db?.query(`DROP OWNED BY ${role}`).catch(() => undefined)
-  await db?.query(`DROP ROLE IF EXISTS ${role}`).catch(() => undefined)
+  await dropRole(db, role)
   await db?.drop()
 })
 

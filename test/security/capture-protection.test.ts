@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createAuditLog, enableCapture, sealChain, verifyLog, withAuditContextSql } from '@audit-trail/core'
-import { connectAsRole, createTestDatabase, type TestDatabase } from '../support/test-database.js'
+import { connectAsRole, createAppRole, createTestDatabase, dropRole, type TestDatabase } from '../support/test-database.js'
 
 // Capture cannot be switched off unseen, and sql/ never breaks an app's own migrations: as a
 // real non-superuser role that owns its tables and runs its own DDL (on a server it logs in as
@@ -53,15 +53,12 @@ async function watermark(): Promise<number> {
 
 beforeAll(async () => {
   db = await createTestDatabase()
-  await db.query(`CREATE ROLE ${role} LOGIN`)
-  await db.query(`GRANT CREATE ON SCHEMA public TO ${role}`)
-  await db.query(`SELECT audit_trail.grant_app_role($1)`, [role])
+  await createAppRole(db, role, { createInPublic: true })
   app = await connectAs(role)
 })
 afterAll(async () => {
   await app?.end()
-  await db?.query(`DROP OWNED BY ${role}`).catch(() => undefined)
-  await db?.query(`DROP ROLE IF EXISTS ${role}`).catch(() => undefined)
+  await dropRole(db, role)
   await db?.drop()
 })
 

@@ -1,8 +1,8 @@
 import { Writable } from 'node:stream'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { CSV_COLUMNS, createAuditLog, writeEntries, type AuditLog } from '@audit-trail/core'
-import { createTestDatabase, type TestDatabase } from '../support/test-database.js'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { CSV_COLUMNS, writeEntries } from '@audit-trail/core'
 import { entryRow } from './entry-row.js'
+import { useLogDatabase } from '../support/log-database.js'
 
 // S3: OWASP CSV-injection payloads (https://owasp.org/www-community/attacks/CSV_Injection) in
 // every text column of the log; the exported file must show each as text: a leading `'`.
@@ -22,12 +22,9 @@ const TEXT_COLUMNS = [
   'resource_name', 'description', 'user_agent', 'location_id', 'tenant_id', 'request_id',
 ] as const
 
-let db: TestDatabase
-let log: AuditLog
+const { db, log } = useLogDatabase()
 
 beforeAll(async () => {
-  db = await createTestDatabase()
-  log = createAuditLog({ pool: db.pool })
   await writeEntries(
     db.pool,
     PAYLOADS.map((p) =>
@@ -44,10 +41,6 @@ beforeAll(async () => {
   // Bug (found by S3): a jsonb column whose whole value is a string (metadata written by SQL)
   // was exported as the bare string, not as JSON; its cell must be the JSON text ("=…").
   await db.query(`INSERT INTO audit_trail.activity_log (log_name, actor_type, action, source, metadata) VALUES ('backoffice', 'system', 'login', 'manual', to_jsonb($1::text))`, [PAYLOADS[0]])
-})
-afterAll(async () => {
-  await log?.close()
-  await db?.drop()
 })
 
 /** RFC 4180 parser: rows of cells. */

@@ -1,9 +1,7 @@
-import { spawn } from 'node:child_process'
-import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { InvalidArgumentError, createAuditLog, writeEntries, type AuditFilter, type AuditLog } from '@audit-trail/core'
-import { createTestDatabase, type TestDatabase } from '../support/test-database.js'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { InvalidArgumentError, writeEntries, type AuditFilter } from '@audit-trail/core'
+import { useLogDatabase } from '../support/log-database.js'
+import { runCli } from '../support/run-cli.js'
 import { entryRow } from './entry-row.js'
 
 // S2: SQL injection payloads in every query API filter and every CLI filter flag. Each payload
@@ -24,14 +22,10 @@ const PAYLOADS = [
   `x' AND 1=CAST((SELECT version()) AS int) --`,
 ]
 
-const root = fileURLToPath(new URL('../..', import.meta.url))
-let db: TestDatabase
-let log: AuditLog
+const { db, log } = useLogDatabase()
 let ids: string[]
 
 beforeAll(async () => {
-  db = await createTestDatabase()
-  log = createAuditLog({ pool: db.pool })
   await db.query(`CREATE TABLE canary (x int); INSERT INTO canary VALUES (1)`)
   await writeEntries(
     db.pool,
@@ -56,10 +50,6 @@ beforeAll(async () => {
   // ids[i]: the entry holding PAYLOADS[i] (one multi-row insert does not promise id order).
   const rows = await db.query<{ id: string; actor_id: string }>(`SELECT id::text AS id, actor_id FROM audit_trail.activity_log`)
   ids = PAYLOADS.map((p) => rows.find((r) => r.actor_id === p)!.id)
-})
-afterAll(async () => {
-  await log?.close()
-  await db?.drop()
 })
 
 async function intact(): Promise<void> {
@@ -108,20 +98,7 @@ describe('S2 query API filters', () => {
   })
 })
 
-function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'packages/core/src/cli/cli.ts'), ...args], {
-      cwd: root,
-      env: { PATH: process.env.PATH, TZ: 'UTC', DATABASE_URL: db.url },
-    })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()))
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()))
-    child.on('error', reject)
-    child.on('close', (code) => resolve({ code, stdout, stderr }))
-  })
-}
+const cli = (args: string[]) => runCli(args, { DATABASE_URL: db.url })
 /** The ids in a CSV export (first column), in file order. */
 const csvIds = (csv: string) => csv.split('\r\n').slice(1).filter(Boolean).map((line) => line.split(',')[0])
 

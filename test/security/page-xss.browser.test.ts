@@ -1,15 +1,14 @@
 /// <reference lib="dom" />
-import type { Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import express from 'express'
-import { chromium, type Browser, type Page } from 'playwright-core'
+import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { activityLogRouter, createAuditLog, writeEntries, type AuditLog } from '@audit-trail/core'
-import { createTestDatabase, type TestDatabase } from '../support/test-database.js'
+import { activityLogRouter, writeEntries } from '@audit-trail/core'
 import { entryRow } from './entry-row.js'
+import { launchChromium, recordDialogs } from '../support/chromium.js'
+import { listen, type RunningServer } from '../support/http-server.js'
+import { useLogDatabase } from '../support/log-database.js'
 
 // S4: stored XSS payloads in every field the activity log page renders, in real Chromium.
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 const PAYLOADS = [
   `<img src=x onerror="window.__xss=(window.__xss||0)+1;alert('img')">`,
   `<script>window.__xss=(window.__xss||0)+1;alert('script')</script>`,
@@ -24,18 +23,15 @@ const RENDERED = [
   'description', 'user_agent', 'location_id', 'tenant_id', 'request_id', 'log_name',
 ] as const
 
-let db: TestDatabase
-let log: AuditLog
-let server: Server
+const { db, log } = useLogDatabase()
+let server: RunningServer
 let browser: Browser
 let page: Page
 let base: string
 let allow = true
-const dialogs: string[] = []
+let dialogs: string[]
 
 beforeAll(async () => {
-  db = await createTestDatabase()
-  log = createAuditLog({ pool: db.pool })
   await writeEntries(
     db.pool,
     PAYLOADS.map((p, i) =>
@@ -52,24 +48,15 @@ beforeAll(async () => {
   )
   const app = express()
   app.use('/log', activityLogRouter(log, { authorize: () => allow }))
-  server = app.listen(0, '127.0.0.1')
-  await new Promise((resolve) => server.once('listening', resolve))
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/log/`
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
-  })
+  server = await listen(app)
+  base = `${server.origin}/log/`
+  browser = await launchChromium()
   page = await browser.newPage()
-  page.on('dialog', (dialog) => {
-    dialogs.push(dialog.message())
-    void dialog.dismiss()
-  })
+  dialogs = recordDialogs(page)
 })
 afterAll(async () => {
   await browser?.close()
-  await new Promise((resolve) => server?.close(resolve))
-  await log?.close()
-  await db?.drop()
+  await server?.close()
 })
 
 describe('S4 stored XSS on the activity log page', () => {

@@ -1,7 +1,9 @@
 import { Writable } from 'node:stream'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createAuditLog, runWithAuditContext, type AuditPluginOptions } from '@audit-trail/core'
-import { ORM_DRIVERS, createBusinessSchema } from '../reliability/reliability-fixtures.js'
+import { createAuditLog, runWithAuditContext } from '@audit-trail/core'
+import type { AuditPluginOptions } from '@audit-trail/core/plugin'
+import { createBusinessSchema } from '../support/business-schema.js'
+import { ORM_DRIVERS } from '../support/orm-drivers.js'
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js'
 
 // S5: a write-heavy scenario through every ORM plugin (capture set up from its options) with redacted columns: the

@@ -1,21 +1,17 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 import { runWithAuditContext } from '@audit-trail/core'
 import { checkSequelizeCapture } from '@audit-trail/sequelize'
-import { openFixture, statementsOf, type SequelizeClient, type SequelizeFixture } from './sequelize-fixture.js'
+import { statementsOf, useSequelizeFixture, type SequelizeClient } from './sequelize-fixture.js'
 
-let f: SequelizeFixture
-beforeAll(async () => {
-  f = await openFixture({
-    models: {
-      Item: { resourceType: 'item', name: 'name' },
-      Setting: { resourceType: 'setting', name: 'key' },
-      Coupon: { resourceType: 'coupon', name: 'code' },
-    },
-  })
-  await checkSequelizeCapture(f.sequelize)
+const f = useSequelizeFixture({
+  models: {
+    Item: { resourceType: 'item', name: 'name' },
+    Setting: { resourceType: 'setting', name: 'key' },
+    Coupon: { resourceType: 'coupon', name: 'code' },
+  },
 })
-afterAll(async () => {
-  await f?.close()
+beforeAll(async () => {
+  await checkSequelizeCapture(f.sequelize)
 })
 
 const as = <T>(fn: () => Promise<T>) => runWithAuditContext({ actor: { id: 'u-bulk', name: 'Bulk User' } }, fn)

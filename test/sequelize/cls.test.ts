@@ -1,8 +1,8 @@
 import { AsyncLocalStorage } from 'node:async_hooks'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 import { Sequelize } from 'sequelize'
 import { runWithAuditContext } from '@audit-trail/core'
-import { openFixture, statementsOf, type SequelizeFixture } from './sequelize-fixture.js'
+import { statementsOf, useSequelizeFixture } from './sequelize-fixture.js'
 
 // Sequelize.useCLS accepts any namespace with run/bind/get/set; this one is AsyncLocalStorage.
 // useCLS is global to the Sequelize class, so this file has it to itself.
@@ -20,14 +20,10 @@ const namespace = {
   set: (key: string, value: unknown) => storage.getStore()?.set(key, value),
 }
 
-let f: SequelizeFixture
-beforeAll(async () => {
+beforeAll(() => {
   Sequelize.useCLS(namespace)
-  f = await openFixture()
 })
-afterAll(async () => {
-  await f?.close()
-})
+const f = useSequelizeFixture()
 
 const as = <T>(fn: () => Promise<T>, id = 'u-cls') => runWithAuditContext({ actor: { id } }, fn)
 

@@ -1,14 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, it } from 'vitest'
 import { DataTypes, QueryTypes, Sequelize } from 'sequelize'
-import {
-  AuditConfigurationError,
-  MissingAuditContextError,
-  disableCapture,
-  runWithAuditContext,
-  type AuditPluginOptions,
-} from '@audit-trail/core'
+import { AuditConfigurationError, MissingAuditContextError, disableCapture, runWithAuditContext } from '@audit-trail/core'
+import type { AuditPluginOptions } from '@audit-trail/core/plugin'
 import { attachAuditHooks, checkSequelizeCapture, enableSequelizeCapture } from '@audit-trail/sequelize'
-import { openClient, openFixture, statementsOf, type SequelizeClient, type SequelizeFixture } from './sequelize-fixture.js'
+import { openClient, statementsOf, useSequelizeFixture, type SequelizeClient } from './sequelize-fixture.js'
 
 const options: AuditPluginOptions = {
   models: {
@@ -19,14 +14,10 @@ const options: AuditPluginOptions = {
   exclude: ['Setting'],
 }
 
-let f: SequelizeFixture
+const f = useSequelizeFixture(options)
 const opened: SequelizeClient[] = []
-beforeAll(async () => {
-  f = await openFixture(options)
-})
 afterAll(async () => {
   for (const client of opened) await client.sequelize.close()
-  await f?.close()
 })
 
 const as = <T>(fn: () => Promise<T>) => runWithAuditContext({ actor: { id: 'u-opts' } }, fn)

@@ -1,14 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { runWithAuditContext } from '@audit-trail/core'
-import { openFixture, type SequelizeFixture } from './sequelize-fixture.js'
+import { useSequelizeFixture } from './sequelize-fixture.js'
 
-let f: SequelizeFixture
-beforeAll(async () => {
-  f = await openFixture({ models: { Coupon: { resourceType: 'coupon', name: 'code' } } })
-})
-afterAll(async () => {
-  await f?.close()
-})
+const f = useSequelizeFixture({ models: { Coupon: { resourceType: 'coupon', name: 'code' } } })
 
 const as = <T>(fn: () => Promise<T>) => runWithAuditContext({ actor: { id: 'u-paranoid' } }, fn)
 

@@ -1,7 +1,9 @@
-import { readFileSync } from 'node:fs'
 import type { Options, Sequelize } from 'sequelize'
-import type { AuditPluginOptions } from '@audit-trail/core'
+import { afterAll, beforeAll } from 'vitest'
+import type { AuditPluginOptions } from '@audit-trail/core/plugin'
 import { attachAuditHooks, type DetachAuditHooks } from '@audit-trail/sequelize'
+import { createBusinessSchema } from '../support/business-schema.js'
+import { lateBound } from '../support/late-bound.js'
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js'
 import { defineModels, openSequelize, setUpCapture, type Models } from './sequelize-models.js'
 
@@ -43,7 +45,7 @@ export function openClient(url: string, sequelizeOptions: Options = {}): Sequeli
  */
 export async function openFixture(options: AuditPluginOptions = {}, sequelizeOptions: Options = {}): Promise<SequelizeFixture> {
   const db = await createTestDatabase()
-  await db.query(readFileSync(new URL('../behaviour/business-schema.sql', import.meta.url), 'utf8'))
+  await createBusinessSchema(db)
   const audited = openClient(db.url, sequelizeOptions)
   await setUpCapture(audited.sequelize, audited.models, options)
   const detach = attachAuditHooks(audited.sequelize, options)
@@ -71,6 +73,22 @@ export async function openFixture(options: AuditPluginOptions = {}, sequelizeOpt
       await db.drop()
     },
   }
+}
+
+/**
+ * `openFixture(options, sequelizeOptions)` for the tests of the file (or `describe` block) that
+ * calls it: opened in a `beforeAll` hook (hooks registered before the call run before it),
+ * closed after the block's own `afterAll` hooks.
+ */
+export function useSequelizeFixture(options: AuditPluginOptions = {}, sequelizeOptions: Options = {}): SequelizeFixture {
+  let fixture: SequelizeFixture | undefined
+  beforeAll(async () => {
+    fixture = await openFixture(options, sequelizeOptions)
+  })
+  afterAll(async () => {
+    await fixture?.close()
+  })
+  return lateBound('fixture', () => fixture)
 }
 
 /** Runs `fn` and returns the SQL of the statements it sent through `client` (no `Executing (...)` prefix). */

@@ -1,6 +1,6 @@
 import { DataTypes, Model, Sequelize, type Options, type Transaction } from 'sequelize'
 import { enableSequelizeCapture } from '@audit-trail/sequelize'
-import type { AuditPluginOptions } from '@audit-trail/core'
+import type { AuditPluginOptions } from '@audit-trail/core/plugin'
 
 /**
  * The behaviour suite's business schema (test/behaviour/business-schema.sql) as Sequelize

@@ -1,15 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { QueryTypes } from 'sequelize'
-import { auditContextTagValue, runWithAuditContext } from '@audit-trail/core'
-import { openFixture, statementsOf, type SequelizeFixture } from './sequelize-fixture.js'
+import { runWithAuditContext } from '@audit-trail/core'
+import { auditContextTagValue } from '@audit-trail/core/plugin'
+import { statementsOf, useSequelizeFixture } from './sequelize-fixture.js'
 
-let f: SequelizeFixture
-beforeAll(async () => {
-  f = await openFixture({ models: { Client: { resourceType: 'client', name: 'name' } } })
-})
-afterAll(async () => {
-  await f?.close()
-})
+const f = useSequelizeFixture({ models: { Client: { resourceType: 'client', name: 'name' } } })
 
 const as = <T>(fn: () => Promise<T>, id = 'u-tx') => runWithAuditContext({ actor: { id } }, fn)
 

@@ -2,12 +2,13 @@
 // transactions, then opens one more, writes in it, prints MID and waits to be killed.
 import { setTimeout as sleep } from 'node:timers/promises'
 import { runWithAuditContext } from '@audit-trail/core'
-import { ALL_WRITE_PATHS, SUITE_OPTIONS } from '../reliability/reliability-fixtures.js'
+import { ALL_WRITE_PATHS } from '../reliability/reliability-fixtures.js'
+import { BUSINESS_OPTIONS } from '../support/business-schema.js'
 
 const [name, url, committedCount] = process.argv.slice(2) as [string, string, string]
 const driver = ALL_WRITE_PATHS.find((d) => d.name === name)
 if (!driver) throw new Error(`unknown driver ${name}`)
-const orm = await driver.open({ url, options: SUITE_OPTIONS, poolSize: 2 })
+const orm = await driver.open({ url, options: BUSINESS_OPTIONS, poolSize: 2 })
 const s = orm.session
 const item = (clientId: number | null, itemName: string, price: string) => ({ clientId, name: itemName, price, available: true })
 

@@ -3,12 +3,14 @@ import { existsSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { runWithAuditContext, verifyChain } from '@audit-trail/core'
 import type { OpenedOrm } from '../behaviour/driver.js'
-import { createTestDatabase, type TestDatabase } from '../support/test-database.js'
+import type { TestDatabase } from '../support/test-database.js'
 import { replayedState, sortedState, tableState } from '../reliability/log-invariant.js'
-import { ALL_WRITE_PATHS, SUITE_OPTIONS, createBusinessSchema } from '../reliability/reliability-fixtures.js'
+import { ALL_WRITE_PATHS } from '../reliability/reliability-fixtures.js'
+import { BUSINESS_OPTIONS } from '../support/business-schema.js'
+import { useBusinessDatabase } from '../support/orm-database.js'
 
 const root = fileURLToPath(new URL('../..', import.meta.url))
 
@@ -22,14 +24,7 @@ async function expectRecovered(db: TestDatabase): Promise<void> {
 }
 
 describe.each(ALL_WRITE_PATHS)('R2 the writing process killed with SIGKILL mid-transaction: $name', (driver) => {
-  let db: TestDatabase
-  beforeAll(async () => {
-    db = await createTestDatabase()
-    await createBusinessSchema(db)
-  })
-  afterAll(async () => {
-    await db?.drop()
-  })
+  const db = useBusinessDatabase()
 
   it('leaves the committed transactions with all their entries and nothing of the killed one', async () => {
     const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'test/stress/crash-writer.ts'), driver.name, db.url, '20'], {
@@ -89,20 +84,13 @@ async function waitReady(): Promise<void> {
 
 if (mayControlCluster) {
   describe.each(ALL_WRITE_PATHS)('R2 PostgreSQL stopped with -m immediate under load, then restarted: $name', (driver) => {
-    let db: TestDatabase
-    beforeAll(async () => {
-      db = await createTestDatabase()
-      await createBusinessSchema(db)
-    })
-    afterAll(async () => {
-      await db?.drop()
-    })
+    const db = useBusinessDatabase()
 
     it('after recovery every entry matches a committed change and the chain verifies', async () => {
       // Idle connections of the test's own pool die with the server: pg reports that as an
       // 'error' event, which must not crash the run; the pool replaces them afterwards.
       db.pool.on('error', () => undefined)
-      let orm: OpenedOrm | undefined = await driver.open({ url: db.url, options: SUITE_OPTIONS, poolSize: 4 })
+      let orm: OpenedOrm | undefined = await driver.open({ url: db.url, options: BUSINESS_OPTIONS, poolSize: 4 })
       let stopping = false
       let committed = 0
       let failed = 0

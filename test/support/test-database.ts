@@ -100,3 +100,19 @@ export async function connectAsRole(db: TestDatabase, role: string): Promise<pg.
   await client.connect()
   return client
 }
+
+/**
+ * Creates the LOGIN role `role` and makes it an application role (`audit_trail.grant_app_role`).
+ * `createInPublic`: it may also create tables in `public`, as an app running its own migrations.
+ */
+export async function createAppRole(db: TestDatabase, role: string, options: { createInPublic?: boolean } = {}): Promise<void> {
+  await db.query(`CREATE ROLE ${role} LOGIN`)
+  if (options.createInPublic) await db.query(`GRANT CREATE ON SCHEMA public TO ${role}`)
+  await db.query(`SELECT audit_trail.grant_app_role($1)`, [role])
+}
+
+/** Drops `role` and everything it owns (roles are server-wide: they outlive the test database). Never throws. */
+export async function dropRole(db: TestDatabase | undefined, role: string): Promise<void> {
+  await db?.query(`DROP OWNED BY ${role}`).catch(() => undefined)
+  await db?.query(`DROP ROLE IF EXISTS ${role}`).catch(() => undefined)
+}

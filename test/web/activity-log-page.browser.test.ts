@@ -1,29 +1,25 @@
 /// <reference lib="dom" />
 // The page callbacks passed to page.evaluate / waitForFunction run in the browser.
 import { mkdirSync, readFileSync } from 'node:fs'
-import type { Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import express from 'express'
-import { chromium, type Browser, type Page } from 'playwright-core'
+import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { activityLogRouter, auditContextMiddleware, createAuditLog, runWithAuditContext, type AuditLog } from '@audit-trail/core'
-import { createTestDatabase, type TestDatabase } from '../support/test-database.js'
+import { activityLogRouter, auditContextMiddleware, runWithAuditContext } from '@audit-trail/core'
+import { launchChromium, recordDialogs } from '../support/chromium.js'
+import { listen, type RunningServer } from '../support/http-server.js'
+import { useLogDatabase } from '../support/log-database.js'
 
 // The page in real Chromium (Debian's /usr/bin/chromium; .ci/run installs it).
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 const ARTIFACTS = new URL('../../test-artifacts/', import.meta.url)
 
-let db: TestDatabase
-let log: AuditLog
-let server: Server
+const { db, log } = useLogDatabase()
+let server: RunningServer
 let browser: Browser
 let page: Page
 let url: string
-const dialogs: string[] = []
+let dialogs: string[]
 
 beforeAll(async () => {
-  db = await createTestDatabase()
-  log = createAuditLog({ pool: db.pool })
   const jan = { id: 'staff-1', name: 'Jan Manager' }
   const eva = { id: 'staff-2', name: 'Eva <script>alert("x")</script>' }
   for (let i = 0; i < 120; i++) {
@@ -43,24 +39,15 @@ beforeAll(async () => {
   app.use(auditContextMiddleware({ actor: () => ({ id: 'admin', name: 'Admin' }) }))
   app.use('/admin/activity-log', activityLogRouter(log, { authorize: () => true }))
   app.use('/fr/journal', activityLogRouter(log, { authorize: () => true, messages: { lang: 'fr', names: { login_failed: 'Échec de connexion' } } }))
-  server = app.listen(0, '127.0.0.1')
-  await new Promise((resolve) => server.once('listening', resolve))
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/admin/activity-log/`
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
-  })
+  server = await listen(app)
+  url = `${server.origin}/admin/activity-log/`
+  browser = await launchChromium()
   page = await browser.newPage({ acceptDownloads: true, viewport: { width: 1280, height: 900 } })
-  page.on('dialog', (dialog) => {
-    dialogs.push(dialog.message())
-    void dialog.dismiss()
-  })
+  dialogs = recordDialogs(page)
 })
 afterAll(async () => {
   await browser?.close()
-  await new Promise((resolve) => server?.close(resolve))
-  await log?.close()
-  await db?.drop()
+  await server?.close()
 })
 
 const summary = () => page.locator('#summary').textContent()
@@ -112,20 +99,11 @@ describe('activity log page in Chromium', () => {
   it('expands an entry to show every field and the full details', async () => {
     const entry = page.locator('article.entry', { hasText: 'Pizza 119' }).first()
     // Updates show every changed field from the start (issue 17: only created/deleted rows fold).
-    expect(await entry.locator('ul.fields li:visible').allTextContents()).toEqual([
-      'name: P119 → Pizza 119',
-      'note: null → x',
-      'price: 119.00 → 119.50',
-      'size: S → L',
-    ])
+    const fields = ['name: P119 → Pizza 119', 'note: null → x', 'price: 119.00 → 119.50', 'size: S → L']
+    expect(await entry.locator('ul.fields li:visible').allTextContents()).toEqual(fields)
     expect(await entry.locator('dl.details').isVisible()).toBe(false)
     await entry.locator('button.toggle').click()
-    expect(await entry.locator('ul.fields li:visible').allTextContents()).toEqual([
-      'name: P119 → Pizza 119',
-      'note: null → x',
-      'price: 119.00 → 119.50',
-      'size: S → L',
-    ])
+    expect(await entry.locator('ul.fields li:visible').allTextContents()).toEqual(fields)
     expect(await entry.locator('dl.details').isVisible()).toBe(true)
     expect(await entry.locator('dl.details dd').allTextContents()).toContain('192.168.1.100')
   })

@@ -1,28 +1,24 @@
 /// <reference lib="dom" />
 // The page callbacks passed to page.evaluate / waitForFunction run in the browser.
 import { mkdirSync } from 'node:fs'
-import type { Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import express from 'express'
-import { chromium, type Browser, type Page } from 'playwright-core'
+import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { activityLogRouter, auditContextMiddleware, createAuditLog, runWithAuditContext, type AuditLog } from '@audit-trail/core'
-import { filterChoices } from '../../packages/core/src/web/filter-choices.js'
-import { createTestDatabase, type TestDatabase } from '../support/test-database.js'
+import { activityLogRouter, auditContextMiddleware, runWithAuditContext } from '@audit-trail/core'
+import { filterChoices } from '../../packages/core/src/query/filter-choices.js'
+import { launchChromium } from '../support/chromium.js'
+import { listen, type RunningServer } from '../support/http-server.js'
+import { useLogDatabase } from '../support/log-database.js'
 
 // Issue 17: the page on phones, tablets and desktops, by keyboard, in light and dark.
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 const DOCS = new URL('../../docs/', import.meta.url)
 
-let db: TestDatabase
-let log: AuditLog
-let server: Server
+const { db, log } = useLogDatabase()
+let server: RunningServer
 let browser: Browser
 let url: string
 
 beforeAll(async () => {
-  db = await createTestDatabase()
-  log = createAuditLog({ pool: db.pool })
   const jan = { id: 'staff-1', name: 'Jan Manager' }
   const sam = { id: 'staff-9', name: 'Sam Support' }
   for (let i = 0; i < 12; i++) {
@@ -61,19 +57,13 @@ beforeAll(async () => {
       formats: { menu_item: { price: { currency: 'EUR' }, available: { booleans: ['Yes', 'No'] } } },
     }),
   )
-  server = app.listen(0, '127.0.0.1')
-  await new Promise((resolve) => server.once('listening', resolve))
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/admin/activity-log/`
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
-  })
+  server = await listen(app)
+  url = `${server.origin}/admin/activity-log/`
+  browser = await launchChromium()
 })
 afterAll(async () => {
   await browser?.close()
-  await new Promise((resolve) => server?.close(resolve))
-  await log?.close()
-  await db?.drop()
+  await server?.close()
 })
 
 async function open(width: number, options: { colorScheme?: 'light' | 'dark'; path?: string } = {}): Promise<Page> {

@@ -1,25 +1,14 @@
-import type { AddressInfo } from 'node:net'
 import express from 'express'
-import type { Server } from 'node:http'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import {
-  AuditConfigurationError,
-  activityLogRouter,
-  auditContextMiddleware,
-  createAuditLog,
-  runWithAuditContext,
-  type AuditLog,
-} from '@audit-trail/core'
-import { createTestDatabase, type TestDatabase } from '../support/test-database.js'
+import { AuditConfigurationError, activityLogRouter, auditContextMiddleware, runWithAuditContext } from '@audit-trail/core'
+import { listen, type RunningServer } from '../support/http-server.js'
+import { useLogDatabase } from '../support/log-database.js'
 
-let db: TestDatabase
-let log: AuditLog
-let server: Server
+const { log } = useLogDatabase()
+let server: RunningServer
 let base: string
 
 beforeAll(async () => {
-  db = await createTestDatabase()
-  log = createAuditLog({ pool: db.pool })
   const jan = { id: 'staff-1', name: 'Jan <b>Manager</b>' }
   await runWithAuditContext({ actor: jan, ipAddress: '192.168.1.100', locationId: 'paris' }, async () => {
     await log.record({ action: 'login' })
@@ -36,14 +25,11 @@ beforeAll(async () => {
   const app = express()
   app.use(auditContextMiddleware({ actor: (req) => (req.headers['x-user'] ? { id: String(req.headers['x-user']), name: 'Admin' } : null) }))
   app.use('/admin/activity-log', activityLogRouter(log, { authorize: (req) => req.headers['x-user'] === 'admin', pageSize: 2 }))
-  server = app.listen(0, '127.0.0.1')
-  await new Promise((resolve) => server.once('listening', resolve))
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/admin/activity-log`
+  server = await listen(app)
+  base = `${server.origin}/admin/activity-log`
 })
 afterAll(async () => {
-  await new Promise((resolve) => server?.close(resolve))
-  await log?.close()
-  await db?.drop()
+  await server?.close()
 })
 
 const asAdmin = { headers: { 'x-user': 'admin' } }

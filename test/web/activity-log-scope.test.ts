@@ -1,29 +1,17 @@
-import type { Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import express from 'express'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import {
-  InvalidArgumentError,
-  activityLogRouter,
-  auditContextMiddleware,
-  createAuditLog,
-  runWithAuditContext,
-  writeEntries,
-  type AuditLog,
-} from '@audit-trail/core'
-import { filterChoices } from '../../packages/core/src/web/filter-choices.js'
-import { createTestDatabase, type TestDatabase } from '../support/test-database.js'
+import { InvalidArgumentError, activityLogRouter, auditContextMiddleware, runWithAuditContext, writeEntries } from '@audit-trail/core'
+import { filterChoices } from '../../packages/core/src/query/filter-choices.js'
 import { entryRow } from '../security/entry-row.js'
+import { listen, type RunningServer } from '../support/http-server.js'
+import { useLogDatabase } from '../support/log-database.js'
 
 // Issue 17: scopes, plain-word filter errors, refused exports, whole-log filter lists, permalinks.
-let db: TestDatabase
-let log: AuditLog
-let server: Server
+const { db, log } = useLogDatabase()
+let server: RunningServer
 let base: string
 
 beforeAll(async () => {
-  db = await createTestDatabase()
-  log = createAuditLog({ pool: db.pool })
   // The oldest entries hold the only "rare" actor and the only database write: a list built from
   // the newest 1,000 entries would miss both.
   await writeEntries(db.pool, [
@@ -59,14 +47,11 @@ beforeAll(async () => {
     }),
   )
   app.use('/fr', activityLogRouter(log, { authorize: () => true, messages: { lang: 'fr', title: 'Journal d’activité', clear: 'Effacer les filtres', errorRange: 'La date de début est après la date de fin.' } }))
-  server = app.listen(0, '127.0.0.1')
-  await new Promise((resolve) => server.once('listening', resolve))
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/log`
+  server = await listen(app)
+  base = `${server.origin}/log`
 })
 afterAll(async () => {
-  await new Promise((resolve) => server?.close(resolve))
-  await log?.close()
-  await db?.drop()
+  await server?.close()
 })
 
 const as = (user: string) => ({ headers: { 'x-user': user } })

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { filterChoices } from '@audit-trail/core'
+import { filterChoices } from '../../packages/core/src/query/filter-choices.js'
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js'
 import { seedEntries } from '../query/seed-entries.js'
 

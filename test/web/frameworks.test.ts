@@ -4,6 +4,7 @@ import express from 'express'
 import Fastify from 'fastify'
 import { describe, expect, it } from 'vitest'
 import { auditContextFastify, auditContextMiddleware, getAuditContext } from '@audit-trail/core'
+import { listen } from '../support/http-server.js'
 
 // The middleware in the two frameworks apps use most, end to end over HTTP, with concurrent
 // requests whose handlers await before reading the context.
@@ -32,12 +33,11 @@ describe('auditContextMiddleware in Express', () => {
       await sleep(Math.floor(Math.random() * 5))
       res.json(getAuditContext())
     })
-    const server = app.listen(0, '127.0.0.1')
-    await new Promise((resolve) => server.once('listening', resolve))
+    const server = await listen(app)
     try {
-      await fireConcurrent(`http://127.0.0.1:${(server.address() as AddressInfo).port}/whoami`)
+      await fireConcurrent(`${server.origin}/whoami`)
     } finally {
-      await new Promise((resolve) => server.close(resolve))
+      await server.close()
     }
   })
 })

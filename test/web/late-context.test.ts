@@ -2,32 +2,18 @@ import type { AddressInfo } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
 import express from 'express'
 import Fastify from 'fastify'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import {
-  auditContextFastify,
-  auditContextMiddleware,
-  createAuditLog,
-  enableCapture,
-  setAuditActor,
-  withAuditContextSql,
-  type AuditLog,
-} from '@audit-trail/core'
-import { createTestDatabase, type TestDatabase } from '../support/test-database.js'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { auditContextFastify, auditContextMiddleware, enableCapture, setAuditActor, withAuditContextSql } from '@audit-trail/core'
+import { listen } from '../support/http-server.js'
+import { useLogDatabase } from '../support/log-database.js'
 
 // Apps authenticate per route (a JWT check inside each router, Passport on some routes), AFTER
 // the audit middleware ran. The middleware's resolvers are asked again at the request's first
 // write, so those writes get the right actor (issue 16: 7 of 7 and 14 of 14 entries were System).
-let db: TestDatabase
-let log: AuditLog
+const { db, log } = useLogDatabase()
 beforeAll(async () => {
-  db = await createTestDatabase()
   await db.query(`CREATE TABLE notes (id serial PRIMARY KEY, body text NOT NULL)`)
   await enableCapture(db.pool, 'notes', { resourceType: 'note', nameColumn: 'body' })
-  log = createAuditLog({ pool: db.pool })
-})
-afterAll(async () => {
-  await log?.close()
-  await db?.drop()
 })
 
 type User = { id: number; name: string }
@@ -91,9 +77,8 @@ describe('the actor is resolved at the first write, so per-route auth works with
       res.status(204).end()
     })
     app.use(router)
-    const server = app.listen(0, '127.0.0.1')
-    await new Promise((resolve) => server.once('listening', resolve))
-    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+    const server = await listen(app)
+    const url = server.origin
     try {
       await fire(url, 'express')
       const login = (token: string) =>
@@ -105,7 +90,7 @@ describe('the actor is resolved at the first write, so per-route auth works with
         ['login_failed', 'system', null],
       ])
     } finally {
-      await new Promise((resolve) => server.close(resolve))
+      await server.close()
     }
   })
 
@@ -146,9 +131,8 @@ describe('the actor is resolved at the first write, so per-route auth works with
       await writeNote('late-big')
       res.status(201).end()
     })
-    const server = app.listen(0, '127.0.0.1')
-    await new Promise((resolve) => server.once('listening', resolve))
-    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+    const server = await listen(app)
+    const url = server.origin
     try {
       await fetch(`${url}/anon`, { method: 'POST' })
       await fetch(`${url}/big`, { method: 'POST' })
@@ -157,7 +141,7 @@ describe('the actor is resolved at the first write, so per-route auth works with
         ['late-big', 'user', '9007199254740993'],
       ])
     } finally {
-      await new Promise((resolve) => server.close(resolve))
+      await server.close()
     }
   })
 })

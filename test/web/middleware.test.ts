@@ -2,7 +2,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { afterEach, describe, expect, it } from 'vitest'
-import { auditContextMiddleware, clientIp, getAuditContext, type AuditContextMiddlewareOptions } from '@audit-trail/core'
+import { auditContextMiddleware, getAuditContext, type AuditContextMiddlewareOptions } from '@audit-trail/core'
+import { clientIp } from '../../packages/core/src/web/client-ip.js'
 
 type Req = IncomingMessage & { user?: { id: string; name: string } }
 

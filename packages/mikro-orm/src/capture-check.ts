@@ -1,4 +1,4 @@
-import { checkCaptureTargets, planCapture, type CaptureTarget } from '@audit-trail/core'
+import { checkCaptureTargets, planCapture, type CaptureTarget } from '@audit-trail/core/plugin'
 import { connectionExecutor } from './connection-executor.js'
 import { entityTables } from './entity-tables.js'
 import type { EntityManagerLike } from './mikro-orm-like.js'

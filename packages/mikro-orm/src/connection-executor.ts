@@ -1,4 +1,4 @@
-import type { AuditExecutor } from '@audit-trail/core'
+import type { AuditExecutor } from '@audit-trail/core/plugin'
 import type { MikroOrmConnectionLike } from './mikro-orm-like.js'
 
 /**

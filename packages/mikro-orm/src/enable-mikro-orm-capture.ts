@@ -1,4 +1,4 @@
-import { enableCaptureTargets } from '@audit-trail/core'
+import { enableCaptureTargets } from '@audit-trail/core/plugin'
 import { captureTargets, checkEntityCapture } from './capture-check.js'
 import { connectionExecutor } from './connection-executor.js'
 import type { MikroOrmLike } from './mikro-orm-like.js'

@@ -1,4 +1,4 @@
-import type { ModelTable } from '@audit-trail/core'
+import type { ModelTable } from '@audit-trail/core/plugin'
 import type { EntityManagerLike, EntityMetadataLike, EntityPropertyLike } from './mikro-orm-like.js'
 
 /**

@@ -1,4 +1,4 @@
-import type { AuditPluginOptions } from '@audit-trail/core'
+import type { AuditPluginOptions } from '@audit-trail/core/plugin'
 
 /**
  * Options of `withAuditTrail` and `enableMikroOrmCapture`: core's shared plugin options, keyed by

@@ -1,4 +1,4 @@
-import { assertStatementContext, tagStatement } from '@audit-trail/core'
+import { assertStatementContext, tagStatement } from '@audit-trail/core/plugin'
 import { AuditSubscriber } from './audit-subscriber.js'
 import type { MikroOrmAuditOptions } from './mikro-orm-audit-options.js'
 

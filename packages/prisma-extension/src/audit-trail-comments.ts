@@ -1,4 +1,5 @@
-import { auditContextTagValue, getAuditContext, isWritingStatement } from '@audit-trail/core'
+import { getAuditContext } from '@audit-trail/core'
+import { auditContextTagValue, isWritingStatement } from '@audit-trail/core/plugin'
 
 /** Options of `auditTrailComments()`. */
 export interface AuditTrailCommentsOptions {

@@ -1,8 +1,12 @@
-import { AuditConfigurationError, MissingAuditContextError, getAuditContext, planCapture, type AuditPluginOptions } from '@audit-trail/core'
+import { AuditConfigurationError, MissingAuditContextError, getAuditContext } from '@audit-trail/core'
+import { planCapture, type AuditPluginOptions } from '@audit-trail/core/plugin'
 import type { BasePrismaClient, QueryHookParams } from './prisma-client-shape.js'
 import { readModelTables } from './prisma-models.js'
 import { checkPrismaSetup } from './startup-check.js'
 import { isWriteOperation } from './write-operations.js'
+
+/** Options of `auditTrail()` and `enablePrismaCapture()`: the options every audit-trail plugin takes (see `AuditPluginOptions`). */
+export type PrismaAuditOptions = AuditPluginOptions
 
 // The extension's one client member, reached by auditTrailReady(); it survives further $extends.
 const READY_METHOD = '$auditTrailReady'
@@ -26,7 +30,7 @@ const READY_METHOD = '$auditTrailReady'
  *   .$extends(auditTrail({ models: { Item: { resourceType: 'item', name: 'name' } } }))
  * await auditTrailReady(prisma)
  */
-export function auditTrail(options: AuditPluginOptions = {}): <Client extends object>(client: Client) => Client {
+export function auditTrail(options: PrismaAuditOptions = {}): <Client extends object>(client: Client) => Client {
   return <Client extends object>(client: Client): Client => {
     const base = client as unknown as BasePrismaClient
     const tables = readModelTables(base)

@@ -1,4 +1,5 @@
-import { enableCaptureTargets, planCapture, type AuditPluginOptions } from '@audit-trail/core'
+import { enableCaptureTargets, planCapture } from '@audit-trail/core/plugin'
+import type { PrismaAuditOptions } from './audit-trail.js'
 import type { BasePrismaClient } from './prisma-client-shape.js'
 import { prismaQueryExecutor, prismaStatementExecutor } from './prisma-executor.js'
 import { findLinkTables, readModelTables } from './prisma-models.js'
@@ -13,7 +14,7 @@ import { findLinkTables, readModelTables } from './prisma-models.js'
  * @example
  * await enablePrismaCapture(new PrismaClient({ adapter: new PrismaPg({ connectionString: OWNER_URL }) }), options)
  */
-export async function enablePrismaCapture(prisma: object, options: AuditPluginOptions = {}): Promise<string[]> {
+export async function enablePrismaCapture(prisma: object, options: PrismaAuditOptions = {}): Promise<string[]> {
   const client = prisma as BasePrismaClient
   const tables = readModelTables(client)
   planCapture([...tables.models, ...tables.linkCandidates], options)

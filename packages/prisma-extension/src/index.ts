@@ -9,6 +9,7 @@
  * await auditTrailReady(prisma)                     // boot: fails if either half or capture is missing
  */
 export { auditTrail, auditTrailReady } from './audit-trail.js'
+export type { PrismaAuditOptions } from './audit-trail.js'
 export { auditTrailComments } from './audit-trail-comments.js'
 export type { AuditTrailCommentsOptions, AuditTrailCommentsPlugin, SqlCommenterContextLike } from './audit-trail-comments.js'
 export { enablePrismaCapture } from './enable-prisma-capture.js'

@@ -1,4 +1,4 @@
-import type { AuditExecutor } from '@audit-trail/core'
+import type { AuditExecutor } from '@audit-trail/core/plugin'
 import type { PrismaClientLike } from './prisma-client-shape.js'
 
 /** Core's executor over `$queryRawUnsafe` (bound parameters, rows as Prisma returns them), for reads. */

@@ -1,4 +1,5 @@
-import { AuditConfigurationError, type AuditExecutor, type ModelTable } from '@audit-trail/core'
+import { AuditConfigurationError } from '@audit-trail/core'
+import type { AuditExecutor, ModelTable } from '@audit-trail/core/plugin'
 
 /** The client's models as tables, and the link tables its implicit many-to-many relations may have. */
 export interface PrismaModelTables {

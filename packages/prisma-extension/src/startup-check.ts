@@ -1,11 +1,5 @@
-import {
-  AuditConfigurationError,
-  checkCaptureTargets,
-  getAuditContext,
-  planCapture,
-  readAuditContextTag,
-  type AuditPluginOptions,
-} from '@audit-trail/core'
+import { AuditConfigurationError, getAuditContext } from '@audit-trail/core'
+import { checkCaptureTargets, planCapture, readAuditContextTag, type AuditPluginOptions } from '@audit-trail/core/plugin'
 import { STARTUP_PROBE_SQL } from './audit-trail-comments.js'
 import type { PrismaClientLike } from './prisma-client-shape.js'
 import { prismaQueryExecutor } from './prisma-executor.js'

@@ -1,4 +1,4 @@
-import { isWritingStatement } from '@audit-trail/core'
+import { isWritingStatement } from '@audit-trail/core/plugin'
 import type { QueryHookParams } from './prisma-client-shape.js'
 
 /** Model operations that write (the top-level call; nested writes ride on it). */

@@ -1,11 +1,11 @@
+import { AuditConfigurationError } from '@audit-trail/core'
 import {
-  AuditConfigurationError,
   assertStatementContext,
   isWritingStatement,
   planCapture,
   tagStatement,
   type AuditPluginOptions,
-} from '@audit-trail/core'
+} from '@audit-trail/core/plugin'
 import type { QueryOptions, Sequelize } from 'sequelize'
 import { CaptureCheck } from './capture-check.js'
 import { modelTables } from './model-tables.js'

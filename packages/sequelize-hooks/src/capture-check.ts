@@ -1,4 +1,4 @@
-import { checkCaptureTargets, planCapture, type AuditPluginOptions } from '@audit-trail/core'
+import { checkCaptureTargets, planCapture, type AuditPluginOptions } from '@audit-trail/core/plugin'
 import type { Sequelize, Transaction } from 'sequelize'
 import { modelTables } from './model-tables.js'
 import { sequelizeExecutor, type QueryFunction } from './sequelize-executor.js'

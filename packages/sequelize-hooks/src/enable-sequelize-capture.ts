@@ -1,4 +1,4 @@
-import { enableCaptureTargets, planCapture, type AuditPluginOptions } from '@audit-trail/core'
+import { enableCaptureTargets, planCapture, type AuditPluginOptions } from '@audit-trail/core/plugin'
 import type { Sequelize } from 'sequelize'
 import { attachmentOf } from './attach-audit-hooks.js'
 import { modelTables } from './model-tables.js'

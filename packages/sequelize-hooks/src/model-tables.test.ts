@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest'
 import { DataTypes, Sequelize } from 'sequelize'
-import { linkResourceType, planCapture } from '@audit-trail/core'
+import { linkResourceType, planCapture } from '@audit-trail/core/plugin'
 import { modelTables } from './model-tables.js'
 
 // No connection is made: Sequelize connects on the first query, and none is sent here.

@@ -1,4 +1,4 @@
-import type { ModelTable } from '@audit-trail/core'
+import type { ModelTable } from '@audit-trail/core/plugin'
 import type { Association, Model, ModelStatic, Sequelize } from 'sequelize'
 
 // `through` is set on every BelongsToMany association in Sequelize 6 (checked on 6.37) but is

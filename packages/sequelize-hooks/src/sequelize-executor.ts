@@ -1,4 +1,4 @@
-import type { AuditExecutor } from '@audit-trail/core'
+import type { AuditExecutor } from '@audit-trail/core/plugin'
 import { QueryTypes, type Sequelize, type Transaction } from 'sequelize'
 
 /** `sequelize.query` as the plugin calls it: one statement, bound parameters, a transaction or none. */

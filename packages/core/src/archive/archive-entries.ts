@@ -2,17 +2,17 @@ import { ArchivePermissionError, InvalidArgumentError } from '../errors.js'
 import type { ChainDatabase } from '../chain/chain-database.js'
 import { withChainSession } from '../chain/chain-database.js'
 
+/** What `archiveEntries()` and `log.archive()` move. */
 export interface ArchiveEntriesOptions {
   /** Entries created more than this many days ago move to the archive; 0 moves everything before now. Required, an integer >= 0. */
   olderThanDays: number
 }
 
+/** What `archiveEntries()` and `log.archive()` resolve to. */
 export interface ArchiveResult {
   /** How many entries moved to `audit_trail.activity_log_archive`. */
   archived: number
 }
-
-export { ArchivePermissionError }
 
 /**
  * Moves entries older than `olderThanDays` from `audit_trail.activity_log` to

@@ -1,6 +1,7 @@
 import { InvalidArgumentError } from '../errors.js'
 import type { CaptureOptions, CaptureTarget } from './captured-tables.js'
 import { parseTableName, quoteTableName } from './table-name.js'
+import { isPlainObject } from '../validate/validators.js'
 
 /**
  * The file `audit-trail capture --config FILE` reads: the tables to capture and their options,
@@ -12,6 +13,7 @@ import { parseTableName, quoteTableName } from './table-name.js'
  *               "public._ArticleToTag": { "resourceType": "article_tag" } } }
  */
 export interface CaptureConfig {
+  /** Capture options by table name (`"public.Article"`). */
   tables: Record<string, CaptureOptions>
 }
 
@@ -22,12 +24,12 @@ export function parseCaptureConfig(value: unknown): CaptureTarget[] {
   const fail = (message: string): never => {
     throw new InvalidArgumentError(`audit-trail: capture config: ${message}`)
   }
-  if (!isObject(value) || !isObject(value.tables)) return fail('expected { "tables": { "<schema.table>": { options } } }.')
+  if (!isPlainObject(value) || !isPlainObject(value.tables)) return fail('expected { "tables": { "<schema.table>": { options } } }.')
   const unknownTop = Object.keys(value).filter((key) => key !== 'tables')
   if (unknownTop.length > 0) fail(`unknown key(s) ${unknownTop.join(', ')}; only "tables".`)
   const targets: CaptureTarget[] = []
   for (const [table, raw] of Object.entries(value.tables)) {
-    if (!isObject(raw)) fail(`tables[${JSON.stringify(table)}] must be an object of options.`)
+    if (!isPlainObject(raw)) fail(`tables[${JSON.stringify(table)}] must be an object of options.`)
     const options = raw as Record<string, unknown>
     const unknown = Object.keys(options).filter((key) => !OPTION_KEYS.has(key))
     if (unknown.length > 0) fail(`tables[${JSON.stringify(table)}] has unknown option(s) ${unknown.join(', ')}; known: ${[...OPTION_KEYS].join(', ')}.`)
@@ -71,8 +73,4 @@ export function captureConfig(targets: readonly CaptureTarget[]): CaptureConfig 
       target.options
   }
   return { tables }
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value)
 }

@@ -99,7 +99,9 @@ export async function readCaptureSettings(executor: AuditExecutor): Promise<{ cu
 export interface CaptureTarget {
   /** The ORM's model or entity name (for messages); link tables: the name `models` knows them by. */
   readonly model: string
+  /** Schema and exact table name. */
   readonly name: TableName
+  /** The capture options in column names, as `enableCapture` takes them. */
   readonly options: CaptureOptions
 }
 

@@ -2,7 +2,9 @@ import { InvalidArgumentError } from '../errors.js'
 
 /** A table as the database names it: exact identifiers, schema optional (default: the connection's current schema). */
 export interface TableName {
+  /** Schema name, exact. Default: the connection's current schema. */
   readonly schema?: string
+  /** Table name, exact (no quoting, no case folding). */
   readonly table: string
 }
 

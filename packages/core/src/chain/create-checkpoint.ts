@@ -22,4 +22,3 @@ export async function createCheckpoint(
   return result.checkpoint
 }
 
-export { ChainVerificationError }

@@ -5,6 +5,7 @@ import type { ChainDatabase } from './chain-database.js'
 import { withChainSession } from './chain-database.js'
 import { GENESIS_HASH, linkHash } from './chain-hash.js'
 
+/** Options of `verifyChain()`, `log.verify()` and `createCheckpoint()`. */
 export interface VerifyChainOptions {
   /** A checkpoint stored from an earlier run: fails if its entry is gone or the chain up to it changed. Default: none. */
   checkpoint?: ChainCheckpoint
@@ -16,9 +17,13 @@ export interface VerifyChainOptions {
   onProgress?: (args: VerifyProgress) => void
 }
 
+/** What `onProgress` of VerifyChainOptions is called with after each batch. */
 export interface VerifyProgress {
+  /** Entries recomputed so far. */
   readonly checked: number
+  /** Id of the last entry checked. */
   readonly lastId: string
+  /** Id of the chain's tail: the last entry this run will check. */
   readonly tailId: string
 }
 

@@ -1,4 +1,5 @@
-import { parseInstant, type AuditFilter } from '../query/audit-filter.js'
+import type { AuditFilter } from '../query/audit-filter.js'
+import { parseInstant } from '../validate/validators.js'
 import { endOfDay, isDateOnly, isTimeZone, startOfDay } from '../view/time-zone.js'
 import { UsageError } from './usage-error.js'
 

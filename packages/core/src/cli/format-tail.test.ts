@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import type { AuditEntry } from '../query/audit-entry.js'
-import { actionLabel, formatTail, showValue } from './format-tail.js'
+import { actionLabel } from '../view/action-label.js'
+import { showValue } from '../view/field-lines.js'
+import { formatTail } from './format-tail.js'
 
 function entry(overrides: Partial<AuditEntry>): AuditEntry {
   return {

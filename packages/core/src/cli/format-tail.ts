@@ -2,8 +2,7 @@ import { actionLabel } from '../view/action-label.js'
 import type { AuditEntry } from '../query/audit-entry.js'
 import { cut, fieldLines, oneLine, type ViewOptions } from '../view/field-lines.js'
 
-export { showValue } from '../view/field-lines.js'
-
+/** What `formatTail()` prints: the entries, the total for the footer, and how to show times and values. */
 export interface FormatTailOptions {
   /** The entries to show, in display order (as `list()` returns them). */
   entries: readonly AuditEntry[]
@@ -96,5 +95,3 @@ function details(entry: AuditEntry, maxValue: number, view?: ViewOptions): strin
   if (entry.description) out.push(cut(oneLine(entry.description), maxValue * 2))
   return out
 }
-
-export { actionLabel }

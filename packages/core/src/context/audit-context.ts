@@ -3,8 +3,11 @@ import { InvalidArgumentError } from '../errors.js'
 
 /** Who did something. `id` is required; the rest is shown in the log as given. */
 export interface Actor {
+  /** `actor_id` (stored as text). */
   id: string | number | bigint
+  /** `actor_name`, shown in the log. Default: none. */
   name?: string | null
+  /** `actor_email`. Default: none. */
   email?: string | null
 }
 
@@ -18,8 +21,11 @@ export interface AuditContext {
   ipAddress?: string | null
   /** Client user agent; stored up to 1,024 characters. */
   userAgent?: string | null
+  /** `location_id`: the shop, site or branch the change was made for. Default: none. */
   locationId?: string | null
+  /** `tenant_id` of a multi-tenant app. Default: none. */
   tenantId?: string | null
+  /** `request_id`: groups one request's entries. Default: none (the middleware sets one). */
   requestId?: string | null
   /** Which log the entries go to. Default `'backoffice'`. */
   logName?: string

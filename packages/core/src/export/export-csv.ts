@@ -2,9 +2,9 @@ import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import type pg from 'pg'
 import Cursor from 'pg-cursor'
-import { buildFilterCondition, checkObject, type AuditFilter } from '../query/audit-filter.js'
-import { FILTER_KEYS } from '../query/audit-filter.js'
+import { FILTER_KEYS, buildFilterCondition, type AuditFilter } from '../query/audit-filter.js'
 import { parseOrder } from '../query/list-entries.js'
+import { checkObject } from '../validate/validators.js'
 import { CSV_HEADER_LINE, CSV_SELECT_LIST, csvLine } from './csv-columns.js'
 
 /** `exportCsv()` filter: an AuditFilter plus the row order. */
@@ -13,6 +13,7 @@ export interface ExportCsvFilter extends AuditFilter {
   order?: 'asc' | 'desc'
 }
 
+/** How `exportCsv()` writes: whether it ends the stream, progress, batch size. */
 export interface ExportCsvOptions {
   /** End `writable` when the export is done. Default true (false to write more after it). */
   end?: boolean
@@ -22,6 +23,7 @@ export interface ExportCsvOptions {
   batchSize?: number
 }
 
+/** What `exportCsv()` resolves to. */
 export interface ExportCsvResult {
   /** Data rows written (the header not counted). */
   rows: number

@@ -4,6 +4,7 @@ import { MigrationError } from '../errors.js'
 import type { AuditExecutor } from '../writer/executor.js'
 import { readMigrations } from './sql-directory.js'
 
+/** Options of `applyMigrations()`. */
 export interface ApplyMigrationsOptions {
   /** Also run `audit_trail.grant_app_role(appRole)`. Default: no grant. */
   appRole?: string
@@ -11,6 +12,7 @@ export interface ApplyMigrationsOptions {
   directory?: string
 }
 
+/** What `applyMigrations()` resolves to. */
 export interface ApplyMigrationsResult {
   /** The files run by this call, in order: numbered files not applied before, and every repeatable file. */
   applied: string[]

@@ -45,6 +45,7 @@ export interface MigrationFile {
    * a changed file). `repeatable`: functions, triggers, views and grants, re-applied by every run.
    */
   kind: 'numbered' | 'repeatable'
+  /** The file's SQL text. */
   sql: string
 }
 

@@ -1,5 +1,6 @@
 import { InvalidArgumentError } from '../errors.js'
-import { ACTIVITY_LOG_INSERT_COLUMNS } from '../writer/activity-log-row.js'
+import { checkObject, checkString, describe, parseInstant } from '../validate/validators.js'
+import { ACTIVITY_LOG_COLUMNS } from '../writer/activity-log-row.js'
 
 /** One value, or several (matches any of them). */
 export type OneOrMany<T> = T | readonly T[]
@@ -23,9 +24,13 @@ export interface AuditFilter {
   resourceType?: OneOrMany<string>
   /** `resource_id` equals (any of) this (composite keys: the JSON array text, `'["7","en"]'`). */
   resourceId?: OneOrMany<string>
+  /** `location_id` equals (any of) this. */
   locationId?: OneOrMany<string>
+  /** `tenant_id` equals (any of) this. */
   tenantId?: OneOrMany<string>
+  /** `log_name` equals (any of) this, e.g. `'backoffice'`. */
   logName?: OneOrMany<string>
+  /** `request_id` equals (any of) this: every entry of one request. */
   requestId?: OneOrMany<string>
   /**
    * Entries created at or after this instant: a Date or an ISO 8601 string. A bare date
@@ -94,13 +99,13 @@ export interface SqlCondition {
   from: string
 }
 
-const ENTRY_COLUMNS = ['id', 'created_at', ...ACTIVITY_LOG_INSERT_COLUMNS.map(([name]) => name), 'transaction_id'].join(', ')
+const columnList = ACTIVITY_LOG_COLUMNS.join(', ')
 
 /** The log alone, or (includeArchived) the log and the archive as one relation with the same name. */
 export function entrySource(includeArchived: boolean): string {
   return includeArchived
-    ? `(SELECT ${ENTRY_COLUMNS} FROM audit_trail.activity_log UNION ALL ` +
-        `SELECT ${ENTRY_COLUMNS} FROM audit_trail.activity_log_archive) AS activity_log`
+    ? `(SELECT ${columnList} FROM audit_trail.activity_log UNION ALL ` +
+        `SELECT ${columnList} FROM audit_trail.activity_log_archive) AS activity_log`
     : 'audit_trail.activity_log'
 }
 
@@ -203,84 +208,4 @@ export function buildFilterCondition(
 /** `%`, `_` and the escape character itself match literally (backslash is LIKE's default escape). */
 export function escapeLike(text: string): string {
   return text.replace(/[\\%_]/g, (char) => `\\${char}`)
-}
-
-const ISO_8601 = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?)?$/i
-
-/**
- * A Date or an ISO 8601 string as a valid Date; throws naming `name` otherwise. Strings must name
- * a real calendar day and time (`2024-02-30` and `25:00` are refused, not rolled over), and the
- * year must be 1 to 9999 (what both JavaScript and PostgreSQL read the same way).
- */
-export function parseInstant(value: unknown, name: string): Date {
-  if (value instanceof Date) {
-    if (Number.isNaN(value.getTime())) throw new InvalidArgumentError(`audit-trail: ${name} is an invalid Date.`)
-    return checkYear(value, name)
-  }
-  if (typeof value === 'string' && ISO_8601.test(value.trim())) {
-    const text = value.trim()
-    const parts = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2}))?)?/i.exec(text)!
-    const [year, month, day, hour, minute, second] = parts.slice(1).map((part) => (part === undefined ? 0 : Number(part))) as number[]
-    if (month! < 1 || month! > 12 || day! < 1 || day! > daysInMonth(year!, month!)) {
-      throw new InvalidArgumentError(
-        `audit-trail: ${name} must be a Date or an ISO 8601 date or timestamp that exists; ${describe(value)} is not a calendar date (${monthName(month!)} has no day ${day}).`,
-      )
-    }
-    if (hour! > 23 || minute! > 59 || second! > 59) {
-      throw new InvalidArgumentError(
-        `audit-trail: ${name} must be a Date or an ISO 8601 date or timestamp that exists; ${describe(value)} has an impossible time of day.`,
-      )
-    }
-    const date = new Date(text)
-    if (!Number.isNaN(date.getTime())) return checkYear(date, name)
-  }
-  throw new InvalidArgumentError(
-    `audit-trail: ${name} must be a Date or an ISO 8601 date or timestamp such as 2024-01-15 or 2024-01-15T14:30:00Z, got ${describe(value)}.`,
-  )
-}
-
-function daysInMonth(year: number, month: number): number {
-  if (month === 2) return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28
-  return [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1] ?? 31
-}
-
-function monthName(month: number): string {
-  return month >= 1 && month <= 12 ? new Date(Date.UTC(2001, month - 1, 1)).toLocaleString('en-US', { month: 'long', timeZone: 'UTC' }) : `month ${month}`
-}
-
-function checkYear(date: Date, name: string): Date {
-  const year = date.getUTCFullYear()
-  if (year < 1 || year > 9999) {
-    throw new InvalidArgumentError(`audit-trail: ${name} must be between the years 1 and 9999, got ${year < 1 ? 'a date before year 1' : 'a date after year 9999'} (${describe(date.toISOString())}).`)
-  }
-  return date
-}
-
-/** A non-null plain object, or throws naming `name`. */
-export function checkObject(value: unknown, name: string): Record<string, unknown> {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    throw new InvalidArgumentError(`audit-trail: ${name} must be an object, got ${describe(value)}.`)
-  }
-  return value as Record<string, unknown>
-}
-
-/** A string PostgreSQL can hold (no U+0000), or throws naming `name`. */
-export function checkString(value: unknown, name: string, expected = 'a string'): string {
-  if (typeof value !== 'string') {
-    throw new InvalidArgumentError(`audit-trail: ${name} must be ${expected}, got ${describe(value)}.`)
-  }
-  if (value.includes('\u0000')) {
-    throw new InvalidArgumentError(`audit-trail: ${name} contains U+0000, which PostgreSQL text cannot hold; remove it.`)
-  }
-  return value
-}
-
-/** A short description of a bad value for error messages. */
-export function describe(value: unknown): string {
-  if (value === null) return 'null'
-  if (Array.isArray(value)) return 'an array'
-  if (value instanceof Date) return Number.isNaN(value.getTime()) ? 'an invalid Date' : 'a Date'
-  if (typeof value === 'string') return JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}…` : value)
-  if (typeof value === 'object') return 'an object'
-  return `${typeof value} ${String(value)}`
 }

@@ -1,11 +1,13 @@
 import { InvalidArgumentError } from '../errors.js'
 import type { AuditExecutor } from '../writer/executor.js'
 import { ENTRY_SELECT_LIST, toAuditEntry, type AuditEntry } from './audit-entry.js'
-import { FILTER_KEYS, buildFilterCondition, checkObject, describe, type ListOptions } from './audit-filter.js'
+import { FILTER_KEYS, buildFilterCondition, type ListOptions } from './audit-filter.js'
+import { checkObject, describe } from '../validate/validators.js'
 import { decodeCursor, encodeCursor, type SortOrder } from './cursor.js'
 
 /** One page of `list()`. */
 export interface ListResult {
+  /** The page's entries, in the requested order. */
   entries: AuditEntry[]
   /** Pass as `cursor` to get the next page; null on the last page. */
   nextCursor: string | null

@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from '../errors.js'
-import { checkString, describe } from './audit-filter.js'
+import { checkString, describe } from '../validate/validators.js'
 
 /** A resource's primary key as `history()` and `stateAt()` accept it. */
 export type ResourceKey = string | number | bigint | readonly (string | number | bigint)[]

@@ -1,7 +1,7 @@
 import type { Changes } from '../diff/changes.js'
 import type { EncodedValue } from '../diff/encode-value.js'
 import type { AuditExecutor } from '../writer/executor.js'
-import { parseInstant } from './audit-filter.js'
+import { parseInstant } from '../validate/validators.js'
 import { resourceKey, type ResourceKey } from './resource-key.js'
 
 /** A record's columns at one instant, keyed by database column name, values encoded as stored. */

@@ -23,7 +23,8 @@ export async function protectionFindings(executor: AuditExecutor): Promise<Prote
 }
 
 /**
- * Verifies the hash chain (`verifyChain`) and the protection around it (`protectionFindings`):
+ * Verifies the hash chain (`verifyChain`) and the protection around it (`audit_trail.protection_findings()`:
+ * append-only triggers, capture triggers of every captured table):
  * `ok` only when both are intact. Read-only apart from sealing.
  */
 export async function verifyLog(db: ChainDatabase & AuditExecutor, options: VerifyChainOptions = {}): Promise<LogVerification> {

@@ -60,4 +60,5 @@ export const MESSAGES = {
   names: {} as Record<string, string>,
 }
 
+/** The labels of the activity log page (`messages` of ActivityLogRouterOptions takes any of them). */
 export type ActivityLogMessages = typeof MESSAGES

@@ -1,16 +1,16 @@
-import { emptyCounts } from './filter-choices.js'
 import { randomBytes } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { AuditConfigurationError, AuditTrailError, InvalidArgumentError } from '../errors.js'
-import { buildFilterCondition, parseInstant, type AuditFilter } from '../query/audit-filter.js'
-import type { AuditLog } from '../query/audit-log.js'
+import type { AuditLog } from '../log/audit-log.js'
+import { buildFilterCondition, type AuditFilter } from '../query/audit-filter.js'
 import { encodeCursor } from '../query/cursor.js'
+import { emptyCounts, type ActivityLogScope, type FilterChoices } from '../query/filter-choices.js'
+import { parseInstant } from '../validate/validators.js'
 import type { ViewOptions } from '../view/field-lines.js'
 import { endOfDay, isDateOnly, isTimeZone, startOfDay } from '../view/time-zone.js'
 import { activityLogPage } from './activity-log-page.js'
 import { MESSAGES, type ActivityLogMessages } from './activity-log-messages.js'
 import { entryView } from './entry-view.js'
-import type { ActivityLogScope, FilterChoices } from './filter-choices.js'
 
 /**
  * What `authorize(req)` answers: `false` (403), `true` (the whole log) or a scope that every
@@ -38,7 +38,7 @@ type Handler<Req> = (req: Req, res: ServerResponse, next: (error?: unknown) => v
 
 /**
  * The part of an AuditLog the page uses. `choices` (the filter lists from the whole log, see
- * `filterChoices`) is optional: without it the lists come from the newest 1,000 entries.
+ * `log.choices()`) is optional: without it the lists come from the newest 1,000 entries.
  */
 export type ActivityLogSource = Pick<AuditLog, 'list' | 'count' | 'exportCsv' | 'record'> & {
   choices?: (scope: ActivityLogScope) => Promise<FilterChoices>

@@ -1,10 +1,15 @@
 import type { Changes } from '../diff/changes.js'
 import type { EncodedValue } from '../diff/encode-value.js'
 
+/** `actor_type` of an entry: a user of the app, the app itself (no actor in context), or a database role outside the app. */
 export type ActorType = 'user' | 'system' | 'database'
+/** `source` of an entry: an app write carrying its context (`orm`), any other write (`trigger`), or `record()` (`manual`). */
 export type EntrySource = 'orm' | 'trigger' | 'manual'
 
-/** One row to insert into `audit_trail.activity_log` (id, created_at, transaction_id come from defaults). */
+/**
+ * One row to insert into `audit_trail.activity_log` with `writeEntries` (id, created_at and
+ * transaction_id come from the server).
+ */
 export interface ActivityLogRow {
   log_name: string
   actor_type: ActorType
@@ -29,8 +34,13 @@ export interface ActivityLogRow {
   metadata: Record<string, EncodedValue> | null
 }
 
-/** Insert order of the columns above; the SQL of the entry writer is built from it. */
-export const ACTIVITY_LOG_INSERT_COLUMNS: ReadonlyArray<readonly [keyof ActivityLogRow, string]> = [
+/**
+ * Every column of `audit_trail.activity_log` with its PostgreSQL type, in table order: the one
+ * list that the entry writer, the select lists, the CSV header and the archive union are built from.
+ */
+export const ACTIVITY_LOG_COLUMN_TYPES = [
+  ['id', 'bigint'],
+  ['created_at', 'timestamptz'],
   ['log_name', 'text'],
   ['actor_type', 'text'],
   ['actor_id', 'text'],
@@ -50,34 +60,21 @@ export const ACTIVITY_LOG_INSERT_COLUMNS: ReadonlyArray<readonly [keyof Activity
   ['location_id', 'text'],
   ['tenant_id', 'text'],
   ['request_id', 'text'],
+  ['transaction_id', 'bigint'],
   ['source', 'text'],
   ['metadata', 'jsonb'],
-]
+] as const
+
+/** A column name of `audit_trail.activity_log`. */
+export type ActivityLogColumn = (typeof ACTIVITY_LOG_COLUMN_TYPES)[number][0]
 
 /** Every column of `audit_trail.activity_log`, in table order: the base of every select list. */
-export const ACTIVITY_LOG_COLUMNS = [
-  'id',
-  'created_at',
-  'log_name',
-  'actor_type',
-  'actor_id',
-  'actor_name',
-  'actor_email',
-  'impersonator_id',
-  'impersonator_name',
-  'action',
-  'resource_type',
-  'resource_id',
-  'resource_name',
-  'changes',
-  'changed_fields',
-  'description',
-  'ip_address',
-  'user_agent',
-  'location_id',
-  'tenant_id',
-  'request_id',
-  'transaction_id',
-  'source',
-  'metadata',
-] as const
+export const ACTIVITY_LOG_COLUMNS: readonly ActivityLogColumn[] = ACTIVITY_LOG_COLUMN_TYPES.map(([name]) => name)
+
+/** Columns the server assigns (identity, `now()`, `txid_current()`); a written row never sets them. */
+const SERVER_ASSIGNED: readonly ActivityLogColumn[] = ['id', 'created_at', 'transaction_id']
+
+/** The columns of an `ActivityLogRow` with their types, in table order; the SQL of the entry writer is built from it. */
+export const ACTIVITY_LOG_INSERT_COLUMNS = ACTIVITY_LOG_COLUMN_TYPES.filter(([name]) => !SERVER_ASSIGNED.includes(name)) as ReadonlyArray<
+  readonly [keyof ActivityLogRow, string]
+>

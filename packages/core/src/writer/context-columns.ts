@@ -59,13 +59,23 @@ export function cleanText(value: unknown, max = MAX_CONTEXT_TEXT): string | null
 
 let warnedIps = 0
 
-function cleanIp(value: string | null | undefined): string | null {
-  if (value === null || value === undefined || value === '') return null
+/**
+ * `value` as an address PostgreSQL's inet takes (trimmed, zone id dropped), or null when it is
+ * not an IPv4 or IPv6 address. The one IP check of entry writing: ORM writes store a bad IP as
+ * null, `record()` refuses it.
+ */
+export function inetAddress(value: unknown): string | null {
   let ip = String(value).trim()
   // IPv4-mapped IPv6 and zone ids are valid for Node but not all for inet.
   const zone = ip.indexOf('%')
   if (zone > 0) ip = ip.slice(0, zone)
-  if (isIP(ip) !== 0) return ip
+  return isIP(ip) === 0 ? null : ip
+}
+
+function cleanIp(value: string | null | undefined): string | null {
+  if (value === null || value === undefined || value === '') return null
+  const ip = inetAddress(value)
+  if (ip !== null) return ip
   if (warnedIps++ < 10) {
     process.emitWarning(`audit-trail: ignoring invalid IP address ${JSON.stringify(String(value).slice(0, 64))}`, {
       code: 'AUDIT_TRAIL_INVALID_IP',

@@ -4,5 +4,6 @@
  * each ORM plugin builds one on top of its own transaction.
  */
 export interface AuditExecutor {
+  /** Runs `sql` with `params` bound as `$1`, `$2`, ... and resolves to its rows. */
   query(sql: string, params?: readonly unknown[]): Promise<{ rows: Array<Record<string, unknown>> }>
 }

@@ -14,7 +14,12 @@ export const INSERT_ENTRIES_SQL =
   `INSERT INTO audit_trail.activity_log (${columnList}) ` +
   `SELECT ${columnList} FROM json_to_recordset($1::json) AS entry(${recordDefinition})`
 
-/** Inserts `rows` through `executor`, in the executor's transaction. No-op for an empty list. */
+/**
+ * Inserts `rows` through `executor`, in the executor's transaction, in one statement. No-op for
+ * an empty list. For the role that owns the log (the application role has no INSERT): importing
+ * an older system's history, seeding, benchmarks. An app records its own events with
+ * `log.record()`.
+ */
 export async function writeEntries(executor: AuditExecutor, rows: readonly ActivityLogRow[]): Promise<void> {
   if (rows.length === 0) return
   await executor.query(INSERT_ENTRIES_SQL, [JSON.stringify(rows)])

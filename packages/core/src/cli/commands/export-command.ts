@@ -1,6 +1,6 @@
 import { open, rename, rm } from 'node:fs/promises'
 import { AuditTrailError } from '../../errors.js'
-import { createAuditLog } from '../../query/audit-log.js'
+import { createAuditLog } from '../../log/audit-log.js'
 import type { CliCommand } from '../cli-io.js'
 import { DATABASE_FLAG, cliPool, databaseError, databaseUrl } from '../database-connection.js'
 import { FILTER_FLAGS, FILTER_HELP, ORDER_FLAGS, filterFromFlags, orderFlag, timeZoneFlag } from '../filter-flags.js'

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises'
 import { AuditTrailError } from '../../errors.js'
 import type { ViewOptions } from '../../view/field-lines.js'
-import { createAuditLog } from '../../query/audit-log.js'
+import { createAuditLog } from '../../log/audit-log.js'
 import { MAX_LIMIT } from '../../query/list-entries.js'
 import type { CliCommand } from '../cli-io.js'
 import { DATABASE_FLAG, cliPool, databaseError, databaseUrl } from '../database-connection.js'

@@ -2,7 +2,9 @@ import type { AuditExecutor } from '../writer/executor.js'
 
 /** Limits what one admin may read: every query, page and export is narrowed to these. */
 export interface ActivityLogScope {
+  /** Only entries of this tenant. Default: every tenant. */
   tenantId?: string
+  /** Only entries of this log. Default: every log. */
   logName?: string
 }
 

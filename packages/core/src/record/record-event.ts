@@ -1,23 +1,24 @@
-import { isIP } from 'node:net'
 import { getAuditContext } from '../context/audit-context.js'
-import type { Changes } from '../diff/changes.js'
-import { DEFAULT_REDACT_PATTERN, REDACTED } from '../diff/changes.js'
-import { DEFAULT_MAX_VALUE_BYTES, capValueSize, encodeJson, encodeValue, type EncodedValue } from '../diff/encode-value.js'
+import { encodeChangeValue, type Changes } from '../diff/changes.js'
+import { encodeJson, type EncodedValue } from '../diff/encode-value.js'
 import { InvalidArgumentError } from '../errors.js'
 import type { ActivityLogRow } from '../writer/activity-log-row.js'
-import { cleanText, contextColumns } from '../writer/context-columns.js'
+import { cleanText, contextColumns, inetAddress } from '../writer/context-columns.js'
 import type { AuditExecutor } from '../writer/executor.js'
-import { ENTRY_SELECT_LIST, toAuditEntry, type AuditEntry } from './audit-entry.js'
-import { checkObject, checkString, describe } from './audit-filter.js'
+import { ENTRY_SELECT_LIST, toAuditEntry, type AuditEntry } from '../query/audit-entry.js'
+import { checkObject, checkString, describe } from '../validate/validators.js'
 
 /** A manual event for `record()`: everything else comes from the current audit context. */
 export interface AuditEvent {
   /** Lowercase verb, optionally namespaced: `login`, `login_failed`, `pdf_downloaded`, `invoice.voided`. */
   action: string
+  /** `resource_type` of the record the event is about (`'invoice'`). Default: none. */
   resourceType?: string | null
   /** The record's key as text (numbers and bigints are converted). */
   resourceId?: string | number | bigint | null
+  /** `resource_name`: the record's human-readable name. Default: none. */
   resourceName?: string | null
+  /** A sentence shown with the entry. Default: none. */
   description?: string | null
   /** `{ column: { old, new } }` with plain JS values; they are encoded as the ORM plugins encode them. */
   changes?: Record<string, { old?: unknown; new?: unknown }> | null
@@ -63,14 +64,10 @@ export function eventRow(event: AuditEvent): Omit<ActivityLogRow, 'source' | 'ch
   const ctx = getAuditContext()
   // contextColumns drops a bad IP with a warning so that ORM writes are never lost; a manual
   // event is written on purpose, so a bad IP here is a bug to surface.
-  if (ctx?.ipAddress !== undefined && ctx.ipAddress !== null && ctx.ipAddress !== '') {
-    const ip = String(ctx.ipAddress).trim()
-    const zone = ip.indexOf('%')
-    if (isIP(zone > 0 ? ip.slice(0, zone) : ip) === 0) {
-      throw new InvalidArgumentError(
-        `audit-trail: the audit context's ipAddress ${describe(ctx.ipAddress)} is not an IPv4 or IPv6 address; fix it or leave it out. Nothing was written.`,
-      )
-    }
+  if (ctx?.ipAddress !== undefined && ctx.ipAddress !== null && ctx.ipAddress !== '' && inetAddress(ctx.ipAddress) === null) {
+    throw new InvalidArgumentError(
+      `audit-trail: the audit context's ipAddress ${describe(ctx.ipAddress)} is not an IPv4 or IPv6 address; fix it or leave it out. Nothing was written.`,
+    )
   }
   const columns = contextColumns(ctx)
   const logName = optionalText(input.logName, 'event.logName')
@@ -118,11 +115,7 @@ function eventChanges(value: unknown): Changes | null {
         throw new InvalidArgumentError(`audit-trail: event.changes.${column} has key "${key}"; use { old, new }.`)
       }
     }
-    // The plugins' default redaction applies to manual events too: a `password` change given
-    // here must not store the password.
-    const redacted = DEFAULT_REDACT_PATTERN.test(column)
-    const encode = (v: unknown) => (redacted && v !== null && v !== undefined ? REDACTED : capValueSize(encodeValue(v), DEFAULT_MAX_VALUE_BYTES))
-    changes[column] = { old: encode(pair.old), new: encode(pair.new) }
+    changes[column] = { old: encodeChangeValue(column, pair.old), new: encodeChangeValue(column, pair.new) }
   }
   return Object.keys(changes).length === 0 ? null : changes
 }

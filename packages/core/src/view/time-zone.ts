@@ -2,6 +2,7 @@
  * One rule for bare dates everywhere (API, CLI, page): `2024-01-15` is a day in UTC unless a
  * time zone is chosen (`--tz`, the page's zone), then it is that day in that zone.
  */
+import { InvalidArgumentError } from '../errors.js'
 
 const DATE_ONLY = /^(\d{4})-(\d{2})-(\d{2})$/
 
@@ -35,7 +36,7 @@ function offsetMinutes(instant: number, zone: string): number {
 /** The first instant of the day `date` (YYYY-MM-DD) in `zone`. */
 export function startOfDay(date: string, zone = 'UTC'): Date {
   const match = DATE_ONLY.exec(date)
-  if (!match) throw new RangeError(`not a date: ${date}`)
+  if (!match) throw new InvalidArgumentError(`expected a date as YYYY-MM-DD, got ${JSON.stringify(date)}`)
   const wall = Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3]))
   if (zone === 'UTC') return new Date(wall)
   // Two passes settle days that start next to a DST change.

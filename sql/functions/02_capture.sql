@@ -356,6 +356,7 @@ DECLARE
   deleted_changes text;
   context_columns text;
   context_values text;
+  context_tail text;
   body text;
 BEGIN
   FOR col IN
@@ -420,6 +421,8 @@ BEGIN
   context_columns := 'log_name, actor_type, actor_id, actor_name, actor_email, impersonator_id, impersonator_name, '
                      'action, resource_type, resource_id, resource_name, changes, changed_fields, '
                      'ip_address, user_agent, location_id, tenant_id, request_id, source, metadata';
+  context_tail := 'audit_trail_context.ip_address, audit_trail_context.user_agent, audit_trail_context.location_id, '
+                  'audit_trail_context.tenant_id, audit_trail_context.request_id, audit_trail_context.source, audit_trail_context.metadata';
   context_values := 'audit_trail_context.log_name, audit_trail_context.actor_type, audit_trail_context.actor_id, '
                     'audit_trail_context.actor_name, audit_trail_context.actor_email, audit_trail_context.impersonator_id, '
                     'audit_trail_context.impersonator_name';
@@ -432,22 +435,19 @@ BEGIN
   IF TG_OP = 'INSERT' THEN
     INSERT INTO audit_trail.activity_log (%1$s)
     SELECT %2$s, 'created', %3$L, %4$s, %5$s, %6$s, %7$L::text[],
-           audit_trail_context.ip_address, audit_trail_context.user_agent, audit_trail_context.location_id,
-           audit_trail_context.tenant_id, audit_trail_context.request_id, audit_trail_context.source, audit_trail_context.metadata
+           %15$s
     FROM audit_trail_new AS n;
   ELSIF TG_OP = 'DELETE' THEN
     INSERT INTO audit_trail.activity_log (%1$s)
     SELECT %2$s, 'deleted', %3$L, %8$s, %9$s, %10$s, %7$L::text[],
-           audit_trail_context.ip_address, audit_trail_context.user_agent, audit_trail_context.location_id,
-           audit_trail_context.tenant_id, audit_trail_context.request_id, audit_trail_context.source, audit_trail_context.metadata
+           %15$s
     FROM audit_trail_old AS o;
   ELSIF (SELECT count(*) FROM audit_trail_new) = 1 THEN
     -- One row (most writes): the two images need no pairing. Starting the executor for the
     -- pairing plan (two window scans, a join, a sort) cost more than the rest of the statement.
     INSERT INTO audit_trail.activity_log (%1$s)
     SELECT %2$s, CASE %11$s ELSE 'updated' END, %3$L, %4$s, %5$s, audit_trail_changes, audit_trail_fields,
-           audit_trail_context.ip_address, audit_trail_context.user_agent, audit_trail_context.location_id,
-           audit_trail_context.tenant_id, audit_trail_context.request_id, audit_trail_context.source, audit_trail_context.metadata
+           %15$s
     FROM (
       SELECT n.*, %12$s AS audit_trail_changes, array_remove(ARRAY[%13$s]::text[], NULL) AS audit_trail_fields
       FROM audit_trail_old AS o, audit_trail_new AS n
@@ -458,8 +458,7 @@ BEGIN
     -- transition tables together, and a scan returns them in that order (a changed key pairs).
     INSERT INTO audit_trail.activity_log (%1$s)
     SELECT %2$s, CASE %11$s ELSE 'updated' END, %3$L, %4$s, %5$s, audit_trail_changes, audit_trail_fields,
-           audit_trail_context.ip_address, audit_trail_context.user_agent, audit_trail_context.location_id,
-           audit_trail_context.tenant_id, audit_trail_context.request_id, audit_trail_context.source, audit_trail_context.metadata
+           %15$s
     FROM (
       SELECT n.*, %12$s AS audit_trail_changes, array_remove(ARRAY[%13$s]::text[], NULL) AS audit_trail_fields
       FROM (SELECT row_number() OVER () AS audit_trail_position, t.* FROM audit_trail_old AS t) AS o
@@ -485,7 +484,8 @@ $body$,
     CASE WHEN cardinality(toggle_parts) = 0 THEN 'WHEN false THEN NULL' ELSE array_to_string(toggle_parts, ' ') END,
     CASE WHEN cardinality(updated_parts) = 0 THEN '''{}''::jsonb' ELSE array_to_string(updated_parts, ' || ') END,
     CASE WHEN cardinality(field_parts) = 0 THEN 'NULL' ELSE array_to_string(field_parts, ', ') END,
-    CASE WHEN cardinality(distinct_parts) = 0 THEN 'false' ELSE array_to_string(distinct_parts, ' OR ') END);
+    CASE WHEN cardinality(distinct_parts) = 0 THEN 'false' ELSE array_to_string(distinct_parts, ' OR ') END,
+    context_tail);
 
   -- SECURITY DEFINER: roles writing to the table need no privilege on the log. jit = off: the
   -- INSERT of a large statement would otherwise pay JIT compilation (~200 ms per 10,000 rows);

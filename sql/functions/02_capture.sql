@@ -99,39 +99,47 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
       WHERE a.attrelid = target AND a.attnum > 0 AND NOT a.attisdropped), '{}')
 $$;
 
--- A context JSON (from a tag or from set_config) checked strictly: an object with only the
--- known keys, text values (metadata: an object), actor_type 'user' or 'system', a valid IP
--- address. Returns it with `source` set, or NULL when anything is wrong: a malformed context is
--- treated as absent and never fails the write. One exception block (the JSON and inet casts);
--- the rest are plain expressions, no loop.
+-- A parsed context JSON (from a tag or from set_config) checked strictly: an object with only
+-- the known keys, text values (metadata: an object), actor_type 'user' or 'system'. Returns it
+-- with `source` set, or NULL when anything is wrong: a malformed context is treated as absent and
+-- never fails the write. Plain SQL, inlined into its callers (STABLE like jsonb_build_object:
+-- an IMMUTABLE declaration would stop the inlining); the parse and the IP address check are
+-- theirs (they need an exception block).
+CREATE OR REPLACE FUNCTION audit_trail.context_fields(ctx jsonb, from_tag boolean) RETURNS jsonb
+LANGUAGE sql STABLE AS $$
+  SELECT CASE
+    WHEN jsonb_typeof(ctx) IS DISTINCT FROM 'object' THEN NULL
+    WHEN (ctx - ARRAY['log_name', 'actor_type', 'actor_id', 'actor_name', 'actor_email', 'impersonator_id', 'impersonator_name',
+                      'ip_address', 'user_agent', 'location_id', 'tenant_id', 'request_id', 'source', 'metadata']) <> '{}'::jsonb
+      OR jsonb_path_exists(ctx - 'metadata', '$.* ? (@.type() != "string" && @.type() != "null")')
+      OR coalesce(jsonb_typeof(ctx -> 'metadata'), 'null') NOT IN ('object', 'null')
+      OR coalesce(ctx ->> 'actor_type', 'system') NOT IN ('user', 'system') THEN NULL
+    ELSE ctx || jsonb_build_object('source', CASE
+      WHEN from_tag THEN 'orm'
+      WHEN ctx ->> 'source' IN ('orm', 'manual') THEN ctx ->> 'source'
+      ELSE 'trigger' END)
+  END
+$$;
+
+-- A context JSON as text (from set_config) parsed and checked (context_fields), or NULL.
 -- Not SECURITY DEFINER and no SET: these run on every captured write, inside the capture
 -- function whose search_path is pinned (a SET here would cost a search_path switch per call).
 CREATE OR REPLACE FUNCTION audit_trail.checked_context(raw text, from_tag boolean) RETURNS jsonb
 LANGUAGE plpgsql IMMUTABLE AS $$
 DECLARE
   ctx jsonb;
+  ip inet;
 BEGIN
   IF raw IS NULL THEN
     RETURN NULL;
   END IF;
   BEGIN
     ctx := raw::jsonb;
-    IF jsonb_typeof(ctx) <> 'object' THEN RETURN NULL; END IF;
-    PERFORM (ctx ->> 'ip_address')::inet;
+    ip := ctx ->> 'ip_address';
   EXCEPTION WHEN OTHERS THEN
     RETURN NULL;
   END;
-  IF (ctx - ARRAY['log_name', 'actor_type', 'actor_id', 'actor_name', 'actor_email', 'impersonator_id', 'impersonator_name',
-                  'ip_address', 'user_agent', 'location_id', 'tenant_id', 'request_id', 'source', 'metadata']) <> '{}'::jsonb
-     OR jsonb_path_exists(ctx - 'metadata', '$.* ? (@.type() != "string" && @.type() != "null")')
-     OR coalesce(jsonb_typeof(ctx -> 'metadata'), 'null') NOT IN ('object', 'null')
-     OR coalesce(ctx ->> 'actor_type', 'system') NOT IN ('user', 'system') THEN
-    RETURN NULL;
-  END IF;
-  RETURN ctx || jsonb_build_object('source', CASE
-    WHEN from_tag THEN 'orm'
-    WHEN ctx ->> 'source' IN ('orm', 'manual') THEN ctx ->> 'source'
-    ELSE 'trigger' END);
+  RETURN audit_trail.context_fields(ctx, from_tag);
 END
 $$;
 
@@ -139,35 +147,40 @@ $$;
 -- set_config('audit_trail.context'), else NULL. The tag is read only from the very END of the
 -- statement text (it must end with '*/), from its LAST comment, and its value must be base64url:
 -- a quoted literal ends with a quote and a bound parameter is not in the text, so neither can
--- pass for a tag. split_part(..., -1) and plain string functions only: a regular expression over
--- a long statement (an 80 KB createMany) costs far more than the rest of the trigger.
+-- pass for a tag. split_part(..., -1) (a byte search) and string functions on that last comment
+-- only: functions that count characters (right, length, translate) or a regular expression over
+-- a long statement (an 80 KB createMany) cost more than the rest of the trigger.
 CREATE OR REPLACE FUNCTION audit_trail.statement_context() RETURNS jsonb
 LANGUAGE plpgsql STABLE AS $$
 DECLARE
   statement text := current_query();
+  last_comment text := split_part(statement, '/*', -1);
   pair text;
   tag text;
-  decoded text;
-  setting text;
+  ctx jsonb;
+  ip inet;
 BEGIN
-  IF right(statement, 3) = '''*/' THEN
+  -- last_comment is the whole statement when it holds no '/*'.
+  IF octet_length(last_comment) < octet_length(statement) AND right(last_comment, 3) = '''*/' THEN
     -- k1='v1',audit_trail='<value>',k2='v2'  (sqlcommenter: values URL-encoded, so no bare ' or ,)
-    FOREACH pair IN ARRAY string_to_array(left(split_part(statement, '/*', -1), -2), ',') LOOP
+    FOREACH pair IN ARRAY string_to_array(left(last_comment, -2), ',') LOOP
       pair := btrim(pair);
-      IF left(pair, 13) = 'audit_trail=''' AND right(pair, 1) = '''' AND length(pair) > 14 THEN
-        tag := substr(pair, 14, length(pair) - 14);
+      IF left(pair, 13) = 'audit_trail=''' AND right(pair, 1) = '''' AND octet_length(pair) > 14 THEN
+        tag := substr(pair, 14, octet_length(pair) - 14);
         EXIT;
       END IF;
     END LOOP;
-    -- base64url, unpadded: decoding cannot fail; the bytes may still not be UTF-8.
-    IF tag IS NOT NULL AND tag ~ '^[A-Za-z0-9_-]+$' AND length(tag) % 4 <> 1 THEN
+    -- base64url, unpadded (ASCII, so bytes are characters); the bytes may still not be UTF-8 or JSON.
+    IF tag ~ '^[A-Za-z0-9_-]+$' AND octet_length(tag) % 4 <> 1 THEN
       BEGIN
-        decoded := convert_from(decode(translate(tag, '-_', '+/') || repeat('=', (4 - length(tag) % 4) % 4), 'base64'), 'UTF8');
+        ctx := convert_from(decode(replace(replace(tag, '-', '+'), '_', '/') || repeat('=', (4 - octet_length(tag) % 4) % 4), 'base64'), 'UTF8')::jsonb;
+        ip := ctx ->> 'ip_address';  -- an assignment, not PERFORM: a plain expression, not a query
       EXCEPTION WHEN OTHERS THEN
-        decoded := NULL;
+        ctx := NULL;
       END;
-      IF decoded IS NOT NULL THEN
-        RETURN coalesce(audit_trail.checked_context(decoded, true), audit_trail.setting_context());
+      ctx := audit_trail.context_fields(ctx, true);
+      IF ctx IS NOT NULL THEN
+        RETURN ctx;
       END IF;
     END IF;
   END IF;

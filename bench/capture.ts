@@ -216,8 +216,9 @@ try {
     // over all configs for many rounds, so interference from other processes falls on all of them
     // alike. Per config: the median wall time of its chunks, and, when the server runs on this
     // machine (Linux), the server process's own CPU time (/proc/<pid>/schedstat), whose minimum is
-    // the steadiest measure on a shared machine. The CALL carries no tag: capture records these
-    // as the database role (the same trigger work).
+    // the steadiest measure on a shared machine. The CALL carries the app's tag, so capture reads
+    // and checks it on every UPDATE as it does for an ORM's statements (the trigger reads the tag
+    // of the statement the client sent).
     const backendPid = (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid
     const cpuNs = (): number | null => {
       try {
@@ -232,7 +233,7 @@ try {
       for (const config of round % 2 ? [...CONFIGS].reverse() : CONFIGS) {
         const cpuBefore = cpuNs()
         const started = process.hrtime.bigint()
-        await client.query(`CALL loop_${config}(${CHUNK})`)
+        await client.query(tagged(`CALL loop_${config}(${CHUNK})`))
         const cpuAfter = cpuNs()
         if (round === 0) continue // warm-up
         wall.set(config, [...(wall.get(config) ?? []), Number(process.hrtime.bigint() - started) / 1000 / CHUNK])

@@ -74,6 +74,19 @@ export class AuditConfigurationError extends AuditTrailError {
 /** A value handed to the query API or `record()` that is not valid (the message names it). */
 export class InvalidArgumentError extends AuditTrailError {}
 
+/**
+ * A filter the activity log page's viewer got wrong, with the field it belongs to: the page shows
+ * the message next to that filter (HTTP 400). Internal to the page's router.
+ */
+export class PageFilterError extends InvalidArgumentError {
+  constructor(
+    message: string,
+    readonly field: string,
+  ) {
+    super(message)
+  }
+}
+
 /** Applying `sql/` failed; `cause` holds the database error. */
 export class MigrationError extends AuditTrailError {
   static sqlNotFound(from: string): MigrationError {

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { AuditConfigurationError, AuditTrailError, InvalidArgumentError } from '../errors.js'
+import { AuditConfigurationError, AuditTrailError, InvalidArgumentError, PageFilterError } from '../errors.js'
 import type { AuditLog } from '../log/audit-log.js'
 import { buildFilterCondition, type AuditFilter } from '../query/audit-filter.js'
 import { encodeCursor } from '../query/cursor.js'
@@ -42,16 +42,6 @@ type Handler<Req> = (req: Req, res: ServerResponse, next: (error?: unknown) => v
  */
 export type ActivityLogSource = Pick<AuditLog, 'list' | 'count' | 'exportCsv' | 'record'> & {
   choices?: (scope: ActivityLogScope) => Promise<FilterChoices>
-}
-
-/** A filter the viewer got wrong: shown next to the filters, in plain words. */
-class FilterProblem extends InvalidArgumentError {
-  constructor(
-    message: string,
-    readonly field: string,
-  ) {
-    super(message)
-  }
 }
 
 /**
@@ -113,7 +103,7 @@ export function activityLogRouter<Req extends IncomingMessage = IncomingMessage>
         case '/entries': {
           const entryId = url.searchParams.get('entry')
           if (entryId) {
-            if (!/^\d{1,19}$/.test(entryId)) throw new FilterProblem(messages.errorEntry, 'entry')
+            if (!/^\d{1,19}$/.test(entryId)) throw new PageFilterError(messages.errorEntry, 'entry')
             const filter = { ...scopeFilter(scope), includeArchived: true }
             const page = await log.list({ ...filter, limit: 1, cursor: encodeCursor('desc', (BigInt(entryId) + 1n).toString()) })
             const found = page.entries.filter((entry) => entry.id === entryId)
@@ -156,7 +146,7 @@ export function activityLogRouter<Req extends IncomingMessage = IncomingMessage>
         }
       }
     })().catch((error: unknown) => {
-      if (error instanceof FilterProblem && !res.headersSent) return sendJson(res, 400, { error: error.message, field: error.field })
+      if (error instanceof PageFilterError && !res.headersSent) return sendJson(res, 400, { error: error.message, field: error.field })
       if (error instanceof InvalidArgumentError && !res.headersSent) return sendJson(res, 400, { error: error.message })
       if (!res.headersSent && error instanceof AuditTrailError) return sendJson(res, 500, { error: 'The activity log could not be read.' })
       next(error)
@@ -200,7 +190,7 @@ function orderFrom(params: URLSearchParams): 'asc' | 'desc' | undefined {
   const order = params.get('order')
   if (!order) return undefined
   if (order === 'asc' || order === 'desc') return order
-  throw new FilterProblem('The sort order must be newest first or oldest first.', 'order')
+  throw new PageFilterError('The sort order must be newest first or oldest first.', 'order')
 }
 
 /**
@@ -227,13 +217,13 @@ export function filterFrom(params: URLSearchParams, scope: ActivityLogScope, mes
   const field = params.get('field')
   if (field) filter.field = field
   const zone = params.get('tz') || defaultZone
-  if (!isTimeZone(zone)) throw new FilterProblem(messages.errorZone, 'tz')
+  if (!isTimeZone(zone)) throw new PageFilterError(messages.errorZone, 'tz')
   const from = params.get('from')
   if (from) filter.from = dateParam(from, zone, false, messages.errorFrom, 'from')
   const to = params.get('to')
   if (to) filter.to = dateParam(to, zone, true, messages.errorTo, 'to')
   if (filter.from && filter.to && (filter.from as Date).getTime() > (filter.to as Date).getTime()) {
-    throw new FilterProblem(messages.errorRange, 'from')
+    throw new PageFilterError(messages.errorRange, 'from')
   }
   const search = params.get('search')
   if (search) filter.search = search
@@ -247,7 +237,7 @@ function dateParam(text: string, zone: string, end: boolean, message: string, fi
     if (!isDateOnly(text)) return checked
     return end ? endOfDay(text, zone) : startOfDay(text, zone)
   } catch {
-    throw new FilterProblem(message, field)
+    throw new PageFilterError(message, field)
   }
 }
 

@@ -2,13 +2,12 @@
 // deployment does (as the log owner: the app's tables, the audit-trail migrations with the app
 // role's grant, capture for the entities) and then starts the app as the app role.
 import { randomBytes, randomUUID } from 'node:crypto'
-import type { AddressInfo } from 'node:net'
 import { UniqueConstraintViolationException } from '@mikro-orm/core'
 import { MikroORM, type EntityManager, type Options } from '@mikro-orm/postgresql'
-import express, { type NextFunction, type Request, type Response } from 'express'
-import pg from 'pg'
-import { applyMigrations, auditContextMiddleware, createAuditLog, setAuditActor, type AuditLog } from '@audit-trail/core'
+import express, { type Response } from 'express'
+import { applyMigrations, auditContextMiddleware, createAuditLog, setAuditActor } from '@audit-trail/core'
 import { checkMikroOrmCapture, enableMikroOrmCapture, withAuditTrail } from '@audit-trail/mikro-orm'
+import { activityRoute, grantAppTables, internalError, separateAppRole, serve, type RunningApp, type StartAppOptions } from '../shared/app-shell.ts'
 import { badRequest, handle, hashPassword, requireUser, tagNames, tokens, verifyPassword, type AuthedRequest } from '../shared/auth.ts'
 import { Article, entities, Tag, User, type IArticle } from './entities.ts'
 
@@ -22,35 +21,6 @@ export const auditOptions = {
     Article: { resourceType: 'article', name: 'title' },
     Tag: { resourceType: 'tag', name: 'name' },
   },
-}
-
-export interface StartAppOptions {
-  /** Connection string of the role that owns the log and the app's tables (deploy steps). */
-  url: string
-  /**
-   * Connection string the app runs with: a role that `grant_app_role` made an app role (SELECT
-   * on the log and record_event, no INSERT). Default: `url`, for embedded PGlite, which has a
-   * single user: there the app connects as that user.
-   */
-  appUrl?: string
-  /**
-   * Connections of MikroORM's pool and of the query API's (default 5 each). Embedded PGlite
-   * needs 1: it has one backend behind its socket, and statements of several connections at once
-   * clobber each other's unnamed prepared statement (it runs one transaction at a time anyway).
-   */
-  poolSize?: number
-  /** Port to listen on (default: a free one). */
-  port?: number
-  /** Key of the token HMAC (default: random per start). */
-  tokenSecret?: Buffer
-}
-
-export interface RunningApp {
-  /** Base URL of the API, e.g. http://127.0.0.1:41234 */
-  url: string
-  /** The query API as the app sees it (app role). */
-  log: AuditLog
-  close(): Promise<void>
 }
 
 const config = (url: string, poolSize: number): Options => ({
@@ -70,11 +40,7 @@ export async function deploy(url: string, appRole: string | null): Promise<void>
   try {
     // The app's own migration (here: the schema generator, adding only), and its table grants.
     await owner.schema.update({ safe: true, dropTables: false })
-    if (appRole) {
-      const role = pg.escapeIdentifier(appRole)
-      await owner.em.getConnection().execute(`GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO ${role}`)
-      await owner.em.getConnection().execute(`GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO ${role}`)
-    }
+    if (appRole) await grantAppTables((sql) => owner.em.getConnection().execute(sql), appRole)
     // audit-trail: capture for the entities' tables and "article_tags", as the owner.
     await enableMikroOrmCapture(owner, auditOptions)
   } finally {
@@ -84,8 +50,7 @@ export async function deploy(url: string, appRole: string | null): Promise<void>
 
 export async function startApp(options: StartAppOptions): Promise<RunningApp> {
   const appUrl = options.appUrl ?? options.url
-  const appRole = roleOf(appUrl) === roleOf(options.url) ? null : roleOf(appUrl)
-  await deploy(options.url, appRole)
+  await deploy(options.url, separateAppRole(options))
 
   const poolSize = options.poolSize ?? 5
   // audit-trail: withAuditTrail adds the onQuery hook that tags every statement with the
@@ -204,26 +169,9 @@ export async function startApp(options: StartAppOptions): Promise<RunningApp> {
   )
 
   // audit-trail: the activity log, newest first (?actor=ID&type=article&limit=N&cursor=...).
-  app.get(
-    '/activity',
-    authed,
-    handle(async (req, res) => {
-      const { actor, type, limit, cursor } = req.query
-      res.json(
-        await log.list({
-          actorId: typeof actor === 'string' ? actor : undefined,
-          resourceType: typeof type === 'string' ? type : undefined,
-          limit: typeof limit === 'string' ? Number(limit) : 100,
-          cursor: typeof cursor === 'string' ? cursor : undefined,
-        }),
-      )
-    }),
-  )
+  app.get('/activity', authed, activityRoute(log))
 
-  app.use((error: unknown, _req: Request, res: Response, _next: NextFunction) => {
-    console.error(error)
-    res.status(500).json({ errors: { body: ['internal error'] } })
-  })
+  app.use(internalError)
 
   /** The tags of `names`, creating those that do not exist (INSERT ... ON CONFLICT DO NOTHING: safe under concurrent requests). */
   async function ensureTags(em: EntityManager, names: string[]) {
@@ -246,18 +194,7 @@ export async function startApp(options: StartAppOptions): Promise<RunningApp> {
     return null
   }
 
-  const server = app.listen(options.port ?? 0, '127.0.0.1')
-  await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject))
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    log,
-    async close() {
-      server.closeAllConnections()
-      await new Promise((resolve) => server.close(resolve))
-      await orm.close(true)
-      await log.close()
-    },
-  }
+  return serve(app, options.port, log, () => orm.close(true))
 }
 
 function view(article: IArticle) {
@@ -271,8 +208,4 @@ function view(article: IArticle) {
       .map((tag) => tag.name)
       .sort(),
   }
-}
-
-function roleOf(connectionString: string): string {
-  return decodeURIComponent(new URL(connectionString).username)
 }

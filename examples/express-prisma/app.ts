@@ -3,13 +3,13 @@
 // role's grant, capture for the models) and then starts the app as the app role.
 import { randomBytes, randomUUID } from 'node:crypto'
 import { readFileSync } from 'node:fs'
-import type { AddressInfo } from 'node:net'
 import { PrismaPg } from '@prisma/adapter-pg'
-import express, { type NextFunction, type Request, type Response } from 'express'
+import express, { type Response } from 'express'
 import pg from 'pg'
-import { applyMigrations, auditContextMiddleware, createAuditLog, setAuditActor, type AuditLog } from '@audit-trail/core'
+import { applyMigrations, auditContextMiddleware, createAuditLog, setAuditActor } from '@audit-trail/core'
 import { auditTrail, auditTrailComments, auditTrailReady, enablePrismaCapture } from '@audit-trail/prisma'
 import { Prisma, PrismaClient } from './generated/client.ts'
+import { activityRoute, grantAppTables, internalError, separateAppRole, serve, type RunningApp, type StartAppOptions } from '../shared/app-shell.ts'
 import { badRequest, handle, hashPassword, requireUser, tagNames, tokens, verifyPassword, type AuthedRequest } from '../shared/auth.ts'
 
 // audit-trail: what each model is called in the log and which column names its entries.
@@ -24,35 +24,6 @@ export const auditOptions = {
   },
 }
 
-export interface StartAppOptions {
-  /** Connection string of the role that owns the log and the app's tables (deploy steps). */
-  url: string
-  /**
-   * Connection string the app runs with: a role that `grant_app_role` made an app role (SELECT
-   * on the log and record_event, no INSERT). Default: `url`, for embedded PGlite, which has a
-   * single user: there the app connects as that user.
-   */
-  appUrl?: string
-  /**
-   * Connections of the app's pool, shared by Prisma and the query API (default 5). Embedded
-   * PGlite needs 1: it has one backend behind its socket, and statements of two connections at
-   * once clobber each other's unnamed prepared statement (it runs one transaction at a time anyway).
-   */
-  poolSize?: number
-  /** Port to listen on (default: a free one). */
-  port?: number
-  /** Key of the token HMAC (default: random per start). */
-  tokenSecret?: Buffer
-}
-
-export interface RunningApp {
-  /** Base URL of the API, e.g. http://127.0.0.1:41234 */
-  url: string
-  /** The query API as the app sees it (app role). */
-  log: AuditLog
-  close(): Promise<void>
-}
-
 /** The deploy steps, as the owner. Idempotent. */
 export async function deploy(url: string, appRole: string | null): Promise<void> {
   // audit-trail: the log, its triggers and functions, and the app role's grant (SELECT on the
@@ -63,11 +34,7 @@ export async function deploy(url: string, appRole: string | null): Promise<void>
   await owner.connect()
   try {
     await owner.query(readFileSync(new URL('./schema.sql', import.meta.url), 'utf8'))
-    if (appRole) {
-      const role = pg.escapeIdentifier(appRole)
-      await owner.query(`GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO ${role}`)
-      await owner.query(`GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO ${role}`)
-    }
+    if (appRole) await grantAppTables((sql) => owner.query(sql), appRole)
   } finally {
     await owner.end()
   }
@@ -82,8 +49,7 @@ export async function deploy(url: string, appRole: string | null): Promise<void>
 
 export async function startApp(options: StartAppOptions): Promise<RunningApp> {
   const appUrl = options.appUrl ?? options.url
-  const appRole = roleOf(appUrl) === roleOf(options.url) ? null : roleOf(appUrl)
-  await deploy(options.url, appRole)
+  await deploy(options.url, separateAppRole(options))
 
   // audit-trail: both halves of the plugin on the app's client; auditTrailReady checks at boot
   // that every audited table is captured with these options.
@@ -205,26 +171,9 @@ export async function startApp(options: StartAppOptions): Promise<RunningApp> {
   )
 
   // audit-trail: the activity log, newest first (?actor=ID&type=article&limit=N&cursor=...).
-  app.get(
-    '/activity',
-    authed,
-    handle(async (req, res) => {
-      const { actor, type, limit, cursor } = req.query
-      res.json(
-        await log.list({
-          actorId: typeof actor === 'string' ? actor : undefined,
-          resourceType: typeof type === 'string' ? type : undefined,
-          limit: typeof limit === 'string' ? Number(limit) : 100,
-          cursor: typeof cursor === 'string' ? cursor : undefined,
-        }),
-      )
-    }),
-  )
+  app.get('/activity', authed, activityRoute(log))
 
-  app.use((error: unknown, _req: Request, res: Response, _next: NextFunction) => {
-    console.error(error)
-    res.status(500).json({ errors: { body: ['internal error'] } })
-  })
+  app.use(internalError)
 
   /** Creates the tags that do not exist yet (INSERT ... ON CONFLICT DO NOTHING: safe under concurrent requests). */
   async function ensureTags(names: string[]): Promise<void> {
@@ -240,25 +189,12 @@ export async function startApp(options: StartAppOptions): Promise<RunningApp> {
     return null
   }
 
-  const server = app.listen(options.port ?? 0, '127.0.0.1')
-  await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject))
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    log,
-    async close() {
-      server.closeAllConnections()
-      await new Promise((resolve) => server.close(resolve))
-      await base.$disconnect()
-      await log.close()
-      if (!pool.ended) await pool.end()
-    },
-  }
+  return serve(app, options.port, log, async () => {
+    await base.$disconnect()
+    if (!pool.ended) await pool.end()
+  })
 }
 
 function view(article: { id: number; title: string; body: string; authorId: string; tags: Array<{ name: string }> }) {
   return { id: article.id, title: article.title, body: article.body, author: article.authorId, tagList: article.tags.map((tag) => tag.name).sort() }
-}
-
-function roleOf(connectionString: string): string {
-  return decodeURIComponent(new URL(connectionString).username)
 }

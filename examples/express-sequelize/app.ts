@@ -2,12 +2,11 @@
 // deployment does (as the log owner: the app's tables, the audit-trail migrations with the app
 // role's grant, capture for the models) and then starts the app as the app role.
 import { randomBytes, randomUUID } from 'node:crypto'
-import type { AddressInfo } from 'node:net'
-import express, { type NextFunction, type Request, type Response } from 'express'
-import pg from 'pg'
+import express, { type Response } from 'express'
 import { Op, Sequelize, UniqueConstraintError } from 'sequelize'
-import { applyMigrations, auditContextMiddleware, createAuditLog, setAuditActor, type AuditLog } from '@audit-trail/core'
+import { applyMigrations, auditContextMiddleware, createAuditLog, setAuditActor } from '@audit-trail/core'
 import { attachAuditHooks, checkSequelizeCapture, enableSequelizeCapture } from '@audit-trail/sequelize'
+import { activityRoute, grantAppTables, internalError, separateAppRole, serve, type RunningApp, type StartAppOptions } from '../shared/app-shell.ts'
 import { badRequest, handle, hashPassword, requireUser, tagNames, tokens, verifyPassword, type AuthedRequest } from '../shared/auth.ts'
 import { defineModels, type Article } from './models.ts'
 
@@ -23,35 +22,6 @@ export const auditOptions = {
   },
 }
 
-export interface StartAppOptions {
-  /** Connection string of the role that owns the log and the app's tables (deploy steps). */
-  url: string
-  /**
-   * Connection string the app runs with: a role that `grant_app_role` made an app role (SELECT
-   * on the log and record_event, no INSERT). Default: `url`, for embedded PGlite, which has a
-   * single user: there the app connects as that user.
-   */
-  appUrl?: string
-  /**
-   * Connections of Sequelize's pool and of the query API's (default 5 each). Embedded PGlite
-   * needs 1: it has one backend behind its socket, and statements of several connections at once
-   * clobber each other's unnamed prepared statement (it runs one transaction at a time anyway).
-   */
-  poolSize?: number
-  /** Port to listen on (default: a free one). */
-  port?: number
-  /** Key of the token HMAC (default: random per start). */
-  tokenSecret?: Buffer
-}
-
-export interface RunningApp {
-  /** Base URL of the API, e.g. http://127.0.0.1:41234 */
-  url: string
-  /** The query API as the app sees it (app role). */
-  log: AuditLog
-  close(): Promise<void>
-}
-
 const quiet = { logging: false as const }
 
 /** The deploy steps, as the owner. Idempotent. */
@@ -64,11 +34,7 @@ export async function deploy(url: string, appRole: string | null): Promise<void>
     defineModels(owner)
     // The app's own migration (here: sync()), and its table grants.
     await owner.sync()
-    if (appRole) {
-      const role = pg.escapeIdentifier(appRole)
-      await owner.query(`GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO ${role}`)
-      await owner.query(`GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO ${role}`)
-    }
+    if (appRole) await grantAppTables((sql) => owner.query(sql), appRole)
     // audit-trail: capture for the models' tables and "ArticleTags", as the owner.
     await enableSequelizeCapture(owner, auditOptions)
   } finally {
@@ -78,8 +44,7 @@ export async function deploy(url: string, appRole: string | null): Promise<void>
 
 export async function startApp(options: StartAppOptions): Promise<RunningApp> {
   const appUrl = options.appUrl ?? options.url
-  const appRole = roleOf(appUrl) === roleOf(options.url) ? null : roleOf(appUrl)
-  await deploy(options.url, appRole)
+  await deploy(options.url, separateAppRole(options))
 
   const poolSize = options.poolSize ?? 5
   const sequelize = new Sequelize(appUrl, { ...quiet, pool: { max: poolSize } })
@@ -197,26 +162,9 @@ export async function startApp(options: StartAppOptions): Promise<RunningApp> {
   )
 
   // audit-trail: the activity log, newest first (?actor=ID&type=article&limit=N&cursor=...).
-  app.get(
-    '/activity',
-    authed,
-    handle(async (req, res) => {
-      const { actor, type, limit, cursor } = req.query
-      res.json(
-        await log.list({
-          actorId: typeof actor === 'string' ? actor : undefined,
-          resourceType: typeof type === 'string' ? type : undefined,
-          limit: typeof limit === 'string' ? Number(limit) : 100,
-          cursor: typeof cursor === 'string' ? cursor : undefined,
-        }),
-      )
-    }),
-  )
+  app.get('/activity', authed, activityRoute(log))
 
-  app.use((error: unknown, _req: Request, res: Response, _next: NextFunction) => {
-    console.error(error)
-    res.status(500).json({ errors: { body: ['internal error'] } })
-  })
+  app.use(internalError)
 
   /** The tags of `names`, creating those that do not exist (INSERT ... ON CONFLICT DO NOTHING: safe under concurrent requests). */
   async function ensureTags(names: string[]) {
@@ -237,24 +185,9 @@ export async function startApp(options: StartAppOptions): Promise<RunningApp> {
     return null
   }
 
-  const server = app.listen(options.port ?? 0, '127.0.0.1')
-  await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject))
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    log,
-    async close() {
-      server.closeAllConnections()
-      await new Promise((resolve) => server.close(resolve))
-      await sequelize.close()
-      await log.close()
-    },
-  }
+  return serve(app, options.port, log, () => sequelize.close())
 }
 
 function view(article: Article, tagList: string[]) {
   return { id: article.id, title: article.title, body: article.body, author: article.authorId, tagList: [...tagList].sort() }
-}
-
-function roleOf(connectionString: string): string {
-  return decodeURIComponent(new URL(connectionString).username)
 }

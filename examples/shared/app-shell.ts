@@ -86,3 +86,24 @@ export async function serve(app: Express, port: number | undefined, log: AuditLo
     },
   }
 }
+
+/** The API's JSON answers, as far as the walkthrough and the tests read them. */
+export interface ApiBody {
+  user: { id: string; username: string; token: string }
+  article: { id: number; title: string; tagList: string[] }
+  entries: unknown[]
+}
+
+/** A JSON client of the example API: `call(method, path, body?, token?)`; `onCall` sees each status line. */
+export function apiClient(baseUrl: string, onCall?: (line: string) => void) {
+  return async (method: string, path: string, body?: unknown, token?: string): Promise<{ status: number; json: ApiBody }> => {
+    const res = await fetch(`${baseUrl}${path}`, {
+      method,
+      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Token ${token}` } : {}) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    })
+    const text = await res.text()
+    onCall?.(`${method} ${path} → ${res.status}`)
+    return { status: res.status, json: (text ? JSON.parse(text) : {}) as ApiBody }
+  }
+}

@@ -9,6 +9,7 @@ import { parseArgs } from 'node:util'
 import pg from 'pg'
 import { formatTail, type AuditLog } from '@audit-trail/core'
 import { startEmbeddedPostgres } from '../../scripts/embedded-postgres.js'
+import { apiClient } from './app-shell.ts'
 
 const APP_ROLE = 'conduit_app'
 
@@ -34,20 +35,7 @@ export async function runExample(args: { readonly database: string; readonly sta
   const app = await startApp({ url, appUrl, poolSize: embedded ? 1 : 5 })
   console.log(`API listening on ${app.url}\n`)
 
-  const call = async (method: string, path: string, body?: unknown, token?: string) => {
-    const res = await fetch(`${app.url}${path}`, {
-      method,
-      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Token ${token}` } : {}) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    })
-    const text = await res.text()
-    console.log(`${method} ${path} → ${res.status}`)
-    return { status: res.status, json: (text ? JSON.parse(text) : {}) as ApiBody }
-  }
-  interface ApiBody {
-    user: { id: string; username: string; token: string }
-    article: { id: number; title: string; tagList: string[] }
-  }
+  const call = apiClient(app.url, (line) => console.log(line))
 
   const alice = (await call('POST', '/users', { user: { username: 'alice', email: 'alice@example.com', password: 'correct horse' } })).json.user
   await call('POST', '/users', { user: { username: 'bob', email: 'bob@example.com', password: 'battery staple' } })

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createAuditLog, type AuditEntry } from '@audit-trail/core'
+import { apiClient } from '../../examples/shared/app-shell.ts'
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js'
 
 /** What the three examples share: `startApp` and where their tables are. */
@@ -21,12 +22,6 @@ interface Session {
 }
 
 const USERS = 5
-
-interface ApiBody {
-  user: { id: string; token: string }
-  article: { id: number; title: string; tagList: string[] }
-  entries: unknown[]
-}
 
 /**
  * The example started in-process as a deployment does it (owner URL for the deploy steps, an app
@@ -71,15 +66,8 @@ export function describeConduitExample(example: ConduitExample): void {
       }
     })
 
-    const call = async (method: string, path: string, body?: unknown, token?: string) => {
-      const res = await fetch(`${app.url}${path}`, {
-        method,
-        headers: { 'content-type': 'application/json', ...(token ? { authorization: `Token ${token}` } : {}) },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      })
-      const text = await res.text()
-      return { status: res.status, json: (text ? JSON.parse(text) : {}) as ApiBody }
-    }
+    // app is started in beforeAll: its URL is read at each call.
+    const call: ReturnType<typeof apiClient> = (...args) => apiClient(app.url)(...args)
     const count = async (table: string) => (await db.one<{ n: number }>(`SELECT count(*)::int AS n FROM ${table}`)).n
     const logCount = () => count('audit_trail.activity_log')
 

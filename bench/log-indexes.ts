@@ -31,6 +31,7 @@
 // the end unless --keep; with --keep, a later run reuses a log of the same size and generator.
 // 10,000,000 entries need about 8 GB of disk and take ~10 minutes to generate on 2 cores.
 import { createHash } from 'node:crypto'
+import { parseArgs } from 'node:util'
 import pg from 'pg'
 import { applyMigrations, createAuditLog, type AuditFilter, type AuditLog } from '@audit-trail/core'
 import { createBenchDatabase, databaseUrl, withServer } from './support/bench-database.ts'
@@ -40,18 +41,39 @@ import { percentile, timeMs } from './support/bench-stats.ts'
 // Options
 
 const argv = process.argv.slice(2)
-function intOption(name: string, fallback: number): number {
-  const index = argv.indexOf(name)
-  if (index < 0) return fallback
-  const value = Number(argv[index + 1])
-  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} needs a positive integer`)
+// strict: a mistyped option is refused before anything is generated (10,000,000 entries take minutes).
+const flags = (() => {
+  try {
+    return parseArgs({
+      args: argv,
+      options: {
+        entries: { type: 'string' },
+        runs: { type: 'string' },
+        inserts: { type: 'string' },
+        timeout: { type: 'string' },
+        keep: { type: 'boolean', default: false },
+      },
+    }).values
+  } catch (error) {
+    console.error(`${(error as Error).message}\nOptions: --entries N --runs N --inserts N --timeout MS --keep`)
+    process.exit(2)
+  }
+})()
+function intOption(name: 'entries' | 'runs' | 'inserts' | 'timeout', fallback: number): number {
+  const text = flags[name]
+  if (text === undefined) return fallback
+  const value = Number(text)
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(value) || value < 1) {
+    console.error(`--${name} needs a positive integer, got ${JSON.stringify(text)}`)
+    process.exit(2)
+  }
   return value
 }
-const ENTRIES = intOption('--entries', 10_000_000)
-const RUNS = intOption('--runs', 20)
-const INSERTS = intOption('--inserts', 4000)
-const TIMEOUT_MS = intOption('--timeout', 30_000)
-const KEEP = argv.includes('--keep')
+const ENTRIES = intOption('entries', 10_000_000)
+const RUNS = intOption('runs', 20)
+const INSERTS = intOption('inserts', 4000)
+const TIMEOUT_MS = intOption('timeout', 30_000)
+const KEEP = flags.keep
 const DATABASE = 'audit_trail_bench_indexes'
 const GENERATOR = 'log-indexes/1'
 const CHUNK = 1_000_000

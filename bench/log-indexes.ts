@@ -339,13 +339,7 @@ async function openLog(client: pg.Client): Promise<Meta> {
     )
     log(`generated ${int(end)} entries (${(loadMs / 1000).toFixed(0)} s)`)
   }
-  await client.query(`SET maintenance_work_mem = '2GB'`)
-  const buildMs: Record<string, number> = {}
-  for (const { name, definition } of definitions) {
-    buildMs[name] = await timeMs(() => client.query(definition))
-    log(`built ${name} (${(buildMs[name] / 1000).toFixed(1)} s)`)
-  }
-  await client.query('RESET maintenance_work_mem')
+  const buildMs = await buildIndexes(client, definitions, 'built')
   await client.query('RESET synchronous_commit')
   await applyMigrations(client) // must find nothing to create
   await client.query('VACUUM (ANALYZE) audit_trail.activity_log')
@@ -355,6 +349,22 @@ async function openLog(client: pg.Client): Promise<Meta> {
     [JSON.stringify(meta)],
   )
   return meta
+}
+
+/** Creates each index of `definitions` (with 2 GB of maintenance_work_mem); ms per index name. */
+async function buildIndexes(
+  client: pg.Client,
+  definitions: ReadonlyArray<{ name: string; definition: string }>,
+  verb: 'built' | 'rebuilt',
+): Promise<Record<string, number>> {
+  await client.query(`SET maintenance_work_mem = '2GB'`)
+  const ms: Record<string, number> = {}
+  for (const { name, definition } of definitions) {
+    ms[name] = await timeMs(() => client.query(definition))
+    log(`${verb} ${name} (${(ms[name] / 1000).toFixed(1)} s)`)
+  }
+  await client.query('RESET maintenance_work_mem')
+  return ms
 }
 
 async function secondaryIndexes(client: pg.Client): Promise<Array<{ name: string; definition: string }>> {
@@ -887,13 +897,7 @@ async function insertsCommitted(client: pg.Client): Promise<CommittedResult> {
   const phases = [await phase('all indexes (before)', 200)]
   for (const index of FOUR) await client.query(`DROP INDEX audit_trail.${index}`)
   phases.push(await phase('− all four (really dropped)', 300))
-  await client.query(`SET maintenance_work_mem = '2GB'`)
-  const rebuildMs: Record<string, number> = {}
-  for (const { name, definition } of definitions) {
-    rebuildMs[name] = await timeMs(() => client.query(definition))
-    log(`rebuilt ${name} (${(rebuildMs[name] / 1000).toFixed(1)} s)`)
-  }
-  await client.query('RESET maintenance_work_mem')
+  const rebuildMs = await buildIndexes(client, definitions, 'rebuilt')
   phases.push(await phase('all indexes (after rebuild)', 400))
   // The GIN index defers most of its work (fastupdate): entries wait in a pending list that the
   // next VACUUM, autoanalyze or a full list (gin_pending_list_limit) merges. Timed here for the

@@ -21,13 +21,14 @@ import {
 } from '@audit-trail/core'
 import { auditTrail, auditTrailComments, auditTrailReady, enablePrismaCapture } from '@audit-trail/prisma'
 import { startEmbeddedPostgres } from '../../scripts/embedded-postgres.js'
+import { freshDatabase } from '../shared/fresh-database.ts'
 import { Prisma, PrismaClient } from './generated/client.ts'
 
 const { values: flags } = parseArgs({ options: { once: { type: 'boolean', default: false } } })
 const DEMO_DATABASE = 'audit_trail_demo'
 
 const embedded = process.env.DATABASE_URL ? null : await startEmbeddedPostgres()
-const url = embedded ? embedded.url : await freshDatabase(process.env.DATABASE_URL!)
+const url = embedded ? embedded.url : await freshDatabase(process.env.DATABASE_URL!, DEMO_DATABASE)
 console.log(embedded ? 'Embedded PostgreSQL (PGlite) started.' : `Using a fresh database: ${redact(url)}`)
 
 await applyMigrations(url)
@@ -126,18 +127,6 @@ async function shutdown(): Promise<void> {
   await base.$disconnect()
   await log.close()
   await embedded?.stop()
-}
-
-/** (Re)creates the demo database on the server of `serverUrl`, so every run starts clean. */
-async function freshDatabase(serverUrl: string): Promise<string> {
-  const admin = new pg.Client({ connectionString: serverUrl })
-  await admin.connect()
-  await admin.query(`DROP DATABASE IF EXISTS ${DEMO_DATABASE} WITH (FORCE)`)
-  await admin.query(`CREATE DATABASE ${DEMO_DATABASE}`)
-  await admin.end()
-  const parsed = new URL(serverUrl)
-  parsed.pathname = `/${DEMO_DATABASE}`
-  return parsed.toString()
 }
 
 function redact(connectionString: string): string {

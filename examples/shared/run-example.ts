@@ -10,6 +10,7 @@ import pg from 'pg'
 import { formatTail, type AuditLog } from '@audit-trail/core'
 import { startEmbeddedPostgres } from '../../scripts/embedded-postgres.js'
 import { apiClient } from './app-shell.ts'
+import { freshDatabase } from './fresh-database.ts'
 
 const APP_ROLE = 'conduit_app'
 
@@ -65,18 +66,6 @@ export async function runExample(args: { readonly database: string; readonly sta
     await app.close()
     await embedded?.stop()
   }
-}
-
-/** (Re)creates the example's database on the server of `serverUrl`, so every run starts clean. */
-async function freshDatabase(serverUrl: string, DATABASE: string): Promise<string> {
-  const admin = new pg.Client({ connectionString: serverUrl })
-  await admin.connect()
-  await admin.query(`DROP DATABASE IF EXISTS ${DATABASE} WITH (FORCE)`)
-  await admin.query(`CREATE DATABASE ${DATABASE}`)
-  await admin.end()
-  const parsed = new URL(serverUrl)
-  parsed.pathname = `/${DATABASE}`
-  return parsed.toString()
 }
 
 /** The app role's URL on the same server; creates the role (LOGIN, no other rights) if missing, as a DBA would. */

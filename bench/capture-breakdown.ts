@@ -18,16 +18,13 @@
 // time per transaction (/proc/<pid>/schedstat, Linux, server on this machine), minimum over rounds.
 // The kernel's share of each COMMIT's WAL flush is in every row alike.
 // Run: npm run build && DATABASE_URL=postgresql://postgres@127.0.0.1:5432/postgres npx tsx bench/capture-breakdown.ts
-import { readFileSync } from 'node:fs'
 import pg from 'pg'
-import { applyMigrations, enableCapture, runWithAuditContext, withAuditContextSql } from '@audit-trail/core'
+import { applyMigrations, enableCapture } from '@audit-trail/core'
 import { createBenchDatabase } from './support/bench-database.ts'
+import { benchTableSql, fillBenchTableSql, serverCpuClock, tagged } from './support/capture-bench.ts'
 
-const ROWS = 10_000
 const CHUNK = 250
 const ROUNDS = 21
-const context = { actor: { id: 'bench', name: 'Bench User' }, ipAddress: '10.0.0.1', requestId: 'bench' }
-const tagged = (sql: string) => runWithAuditContext(context, () => withAuditContextSql(sql))
 
 /** Replaces `pattern` in a function's text, or fails: a replacement that silently matched nothing would measure the wrong thing. */
 function replace(text: string, pattern: RegExp | string, by: string): string {
@@ -73,14 +70,9 @@ try {
       CREATE TABLE log_without_indexes (LIKE audit_trail.activity_log INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING IDENTITY);
       ALTER TABLE log_without_indexes ADD PRIMARY KEY (id);`)
     for (const [index] of CONFIGS.entries()) {
+      await client.query(benchTableSql(table(index)))
+      await client.query(fillBenchTableSql(table(index)))
       await client.query(`
-        CREATE TABLE ${table(index)} (
-          id serial PRIMARY KEY, name text NOT NULL, price numeric(10, 2) NOT NULL, available boolean NOT NULL,
-          sku bigint, quantity integer, attributes jsonb, note text, released_at timestamptz, updated_at timestamptz);
-        INSERT INTO ${table(index)} (name, price, available, sku, quantity, attributes, note, released_at)
-        SELECT 'Item ' || i, i % 100 + 0.5, true, 9007199254740993 + i, i % 17, jsonb_build_object('i', i), repeat('x', 40),
-               timestamptz '2024-01-15 14:30:00Z' + i * interval '1 minute'
-        FROM generate_series(1, ${ROWS}) AS i;
         CREATE PROCEDURE loop_${index}(n int) LANGUAGE plpgsql AS $$
         BEGIN
           FOR i IN 1..n LOOP
@@ -111,7 +103,8 @@ try {
       )
     }
     const backendPid = (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid
-    const cpuNs = () => Number(readFileSync(`/proc/${backendPid}/schedstat`, 'utf8').split(' ')[0])
+    const cpuNs = serverCpuClock(backendPid)
+    if (cpuNs === null) throw new Error(`bench/capture-breakdown.ts measures the server's CPU time from /proc/${backendPid}/schedstat: run it on the (Linux) machine of the server`)
     for (let round = 0; round < ROUNDS; round++) {
       const order = [...CONFIGS.keys()]
       for (const index of round % 2 ? order.reverse() : order) {

@@ -28,13 +28,12 @@
 // µs added per committed transaction, wall time and the server process's CPU time).
 // The single-row DELETE finds its row by name, a sequential scan of the whole table.
 // Run: npm run build && DATABASE_URL=postgresql://postgres@127.0.0.1:5432/postgres npx tsx bench/capture.ts
-import { readFileSync } from 'node:fs'
 import pg from 'pg'
-import { applyMigrations, enableCapture, runWithAuditContext, withAuditContextSql } from '@audit-trail/core'
+import { applyMigrations, enableCapture } from '@audit-trail/core'
 import { interleave, resultsTable, type Sample } from './support/bench-stats.ts'
 import { createBenchDatabase } from './support/bench-database.ts'
+import { BENCH_ROWS as ROWS, benchTableSql, fillBenchTableSql, serverCpuClock, tagged } from './support/capture-bench.ts'
 
-const ROWS = 10_000
 const CHUNK = 250
 const LOOP_ROUNDS = 13
 const CONFIGS = ['uncaptured', 'floor', 'captured', 'to_jsonb', 'hstore', 'supa_audit'] as const
@@ -43,8 +42,6 @@ const HISTORY_LIMIT = 10
 type Config = (typeof CONFIGS)[number]
 
 const table = (config: Config) => `bench_${config}`
-const context = { actor: { id: 'bench', name: 'Bench User' }, ipAddress: '10.0.0.1', requestId: 'bench' }
-const tagged = (sql: string) => runWithAuditContext(context, () => withAuditContextSql(sql))
 
 // hstore (Logidze-style): the row's own history in log_data = {v: current version, h: [{v, ts (epoch
 // ms), c: changed columns}]}; version 1 is a full snapshot, later ones the diff hstore(NEW) - hstore(OLD).
@@ -135,18 +132,11 @@ async function setup(client: pg.Client): Promise<void> {
   await client.query(HSTORE_SQL)
   await client.query(SUPA_AUDIT_SQL)
   for (const config of CONFIGS) {
-    await client.query(`
-      CREATE TABLE ${table(config)} (
-        id serial PRIMARY KEY, name text NOT NULL, price numeric(10, 2) NOT NULL, available boolean NOT NULL,
-        sku bigint, quantity integer, attributes jsonb, note text, released_at timestamptz, updated_at timestamptz
-        ${config === 'hstore' ? ', log_data jsonb' : ''})`)
+    await client.query(benchTableSql(table(config), config === 'hstore' ? ', log_data jsonb' : ''))
     // Logidze's trigger is on before the rows arrive, so each starts with its version-1 snapshot.
     if (config === 'hstore') await client.query(`CREATE TRIGGER row_history BEFORE INSERT OR UPDATE ON ${table(config)} FOR EACH ROW EXECUTE FUNCTION row_history()`)
+    await client.query(fillBenchTableSql(table(config)))
     await client.query(`
-      INSERT INTO ${table(config)} (name, price, available, sku, quantity, attributes, note, released_at)
-      SELECT 'Item ' || i, i % 100 + 0.5, true, 9007199254740993 + i, i % 17, jsonb_build_object('i', i, 'tags', jsonb_build_array('a', 'b')),
-             repeat('x', 40), timestamptz '2024-01-15 14:30:00Z' + i * interval '1 minute'
-      FROM generate_series(1, ${ROWS}) AS i;
       CREATE PROCEDURE loop_${config}(n int) LANGUAGE plpgsql AS $$
       BEGIN
         FOR i IN 1..n LOOP
@@ -220,13 +210,8 @@ try {
     // and checks it on every UPDATE as it does for an ORM's statements (the trigger reads the tag
     // of the statement the client sent).
     const backendPid = (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid
-    const cpuNs = (): number | null => {
-      try {
-        return Number(readFileSync(`/proc/${backendPid}/schedstat`, 'utf8').split(' ')[0])
-      } catch {
-        return null
-      }
-    }
+    const cpuClock = serverCpuClock(backendPid)
+    const cpuNs = (): number | null => cpuClock?.() ?? null
     const wall = new Map<Config, number[]>()
     const cpu = new Map<Config, number[]>()
     for (let round = 0; round < LOOP_ROUNDS; round++) {
